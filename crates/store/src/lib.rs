@@ -1,1 +1,174 @@
-//! placeholder
+//! The local SQLite store: schema, migrations, the single writer, change events, search.
+//!
+//! One [`Store`] owns one read-write connection. Every change goes through [`Store::write`],
+//! which runs a closure in one transaction, commits, and only then tells subscribers which
+//! entities changed ([`ChangeSet`]). That is how the UI refreshes without polling, and why a
+//! sync cursor written inside the same closure as the rows it covers can never run ahead of them.
+
+mod error;
+pub mod migrate;
+pub mod paths;
+
+pub mod accounts;
+pub mod attachments;
+pub mod backup;
+pub mod cases;
+pub mod changes;
+pub mod contacts;
+pub mod events;
+pub mod ingest;
+pub mod search;
+pub mod taxonomy;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use changes::{ChangeSet, Entity};
+pub use error::{Result, StoreError};
+
+/// The database file name inside the data folder.
+pub const DB_FILE: &str = "switchboard.db";
+
+pub struct Store {
+    conn: Connection,
+    data_dir: PathBuf,
+    subscribers: Vec<Sender<ChangeSet>>,
+}
+
+/// An open write transaction. Record what you change with [`Tx::changed`]; the change set is
+/// published after commit.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    changes: ChangeSet,
+    data_dir: &'a Path,
+}
+
+impl<'a> Tx<'a> {
+    pub fn changed(&mut self, entity: Entity, id: i64) {
+        self.changes.add(entity, id);
+    }
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir
+    }
+
+    /// Runs `f` inside a savepoint: on `Err` only what `f` wrote is undone and the surrounding
+    /// transaction carries on (one bad item in a batch must not take the batch down with it).
+    pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'a>) -> Result<T>) -> Result<T> {
+        self.tx.execute_batch("SAVEPOINT item")?;
+        let before = self.changes.clone();
+        match f(self) {
+            Ok(v) => {
+                self.tx.execute_batch("RELEASE item")?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
+                self.changes = before;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it to the newest schema.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        paths::create_private_dir(data_dir)?;
+        let db_path = data_dir.join(DB_FILE);
+        paths::create_private_file(&db_path)?;
+        let conn = Connection::open_with_flags(
+            &db_path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::open(&db_path, e))?;
+        let mut store = Store {
+            conn,
+            data_dir: data_dir.to_path_buf(),
+            subscribers: Vec::new(),
+        };
+        store.configure()?;
+        migrate::migrate(&mut store.conn).map_err(|e| e.at(&db_path))?;
+        Ok(store)
+    }
+
+    /// Opens a store that must already exist (every command but `init`).
+    pub fn open_existing(data_dir: &Path) -> Result<Store> {
+        let db_path = data_dir.join(DB_FILE);
+        if !db_path.exists() {
+            return Err(StoreError::NotInitialized(data_dir.to_path_buf()));
+        }
+        Store::open(data_dir)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -32000;
+             PRAGMA journal_size_limit = 67108864;",
+        )?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+
+    /// Read access. Reads never need the writer's transaction.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Subscribe to change sets published after each commit.
+    pub fn subscribe(&mut self) -> Receiver<ChangeSet> {
+        let (tx, rx) = channel();
+        self.subscribers.push(tx);
+        rx
+    }
+
+    /// Runs `f` in one write transaction. On `Ok` the transaction commits and the changes are
+    /// published; on `Err` it rolls back and nothing is published.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut t = Tx {
+            tx,
+            changes: ChangeSet::default(),
+            data_dir: &self.data_dir,
+        };
+        let out = f(&mut t)?;
+        let Tx { tx, changes, .. } = t;
+        tx.commit()?;
+        if !changes.is_empty() {
+            self.subscribers.retain(|s| s.send(changes.clone()).is_ok());
+        }
+        Ok(out)
+    }
+
+    /// The schema version of this database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Runs at shutdown: lets SQLite refresh its query planner statistics.
+    pub fn optimize(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA optimize;")?;
+        Ok(())
+    }
+}

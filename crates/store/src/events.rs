@@ -1,0 +1,48 @@
+//! The append-only history of case changes ("what, when, by whom, from which device").
+
+use rusqlite::params;
+use serde_json::Value;
+
+use crate::{Entity, Result, Tx};
+
+pub struct NewEvent<'a> {
+    pub case_id: Option<i64>,
+    pub at: i64,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub data: Value,
+}
+
+pub fn record(tx: &mut Tx<'_>, ev: NewEvent<'_>) -> Result<i64> {
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO events (case_id, at, actor, device, kind, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            ev.case_id,
+            ev.at,
+            ev.actor,
+            device_name(),
+            ev.kind,
+            ev.data.to_string()
+        ])?;
+    let id = tx.conn().last_insert_rowid();
+    tx.changed(Entity::Event, id);
+    if let Some(c) = ev.case_id {
+        tx.changed(Entity::Case, c);
+    }
+    Ok(id)
+}
+
+fn device_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "this-device".into())
+    })
+}

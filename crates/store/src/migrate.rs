@@ -1,0 +1,52 @@
+//! Numbered, forward-only migrations, tracked in `PRAGMA user_version`.
+//!
+//! Each entry is applied in its own transaction together with the version bump, so a crash
+//! mid-migration leaves the previous version intact. A database newer than this build is refused
+//! rather than silently misread.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+/// `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_domain", include_str!("migrations/0001_domain.sql"))];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Migrates to the newest version.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, latest_version())
+}
+
+/// Migrates up to `target` (tests build databases at every earlier version with this).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest_version() {
+        return Err(StoreError::Migrate {
+            at: String::new(),
+            reason: format!(
+                "the database is at schema version {current}, newer than this build knows ({}); \
+                 update Switchboard",
+                latest_version()
+            ),
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current || version > target {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migrate {
+            at: String::new(),
+            reason: format!("step {name} failed: {e}"),
+        })?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, name, "migrated database");
+    }
+    Ok(())
+}
