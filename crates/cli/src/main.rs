@@ -1,1 +1,475 @@
-fn main() {}
+//! `switchboard`: the headless face of the app, over the same API functions as the desktop.
+//!
+//! Output for people by default; `--json` for scripts (shapes documented in docs/cli.md).
+//! On failure: one line on stderr naming what and why, and a non-zero exit.
+
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use switchboard_api::{self as api, ApiError, Ctx, SystemClock};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Every customer conversation in one local inbox"
+)]
+struct Cli {
+    /// Where the data lives (default: $SWITCHBOARD_DATA_DIR, else ~/.local/share/switchboard).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the data folder and database (safe to run again).
+    Init,
+    /// Import .eml files, Maildir folders and mbox files.
+    Import {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// An address of your own: mail from it counts as your reply (repeatable).
+        #[arg(long = "self", value_name = "ADDRESS")]
+        self_addresses: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Full-text search over subjects, people and message text.
+    Search {
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Newest first instead of most relevant first.
+        #[arg(long)]
+        newest: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The root-cause taxonomy.
+    #[command(subcommand)]
+    Rootcause(RootCauseCommand),
+    /// Write every case to JSON or CSV.
+    Export {
+        #[arg(long, value_name = "json|csv")]
+        format: String,
+        /// File to write (default: standard output).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the database (safe while the app is running).
+    Backup { path: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// List cases, newest activity first.
+    List(ListArgs),
+    /// One case with its messages in order.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a case's status: new, open, waiting, snoozed, resolved.
+    Status {
+        id: i64,
+        status: String,
+        /// With `snoozed`: when to wake (2026-12-01, "2026-12-01 14:00", +3d, tomorrow).
+        #[arg(long, value_name = "WHEN")]
+        until: Option<String>,
+        /// With `snoozed`: wake when the customer writes.
+        #[arg(long)]
+        until_reply: bool,
+    },
+    /// Add an internal note (never sent).
+    Note { id: i64, text: String },
+    /// Tag a case with a root cause ("Name" or "Parent › Name").
+    Tag { id: i64, root_cause: String },
+    /// Put a label on a case (created on first use).
+    Label { id: i64, label: String },
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    root_cause: Option<String>,
+    #[arg(long)]
+    label: Option<String>,
+    #[arg(long)]
+    channel: Option<String>,
+    /// At most this many (0: all).
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[arg(long, default_value_t = 0)]
+    offset: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum RootCauseCommand {
+    /// Add a root cause, optionally under a parent (two levels).
+    Add {
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List the taxonomy with case counts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => exit_usage(e),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    quiet_on_closed_stdout();
+    if let Err(e) = run(cli) {
+        if is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        let (msg, code) = if let Some(api) = e.downcast_ref::<ApiError>() {
+            (api.message.clone(), 1)
+        } else if let Some(partial) = e.downcast_ref::<PartialImport>() {
+            (partial.to_string(), EXIT_PARTIAL)
+        } else {
+            (format!("{e:#}"), 1)
+        };
+        eprintln!("switchboard: error: {}", msg.replace('\n', " "));
+        std::process::exit(code);
+    }
+}
+
+/// `switchboard case list | head` closes our stdout early. That is the reader's choice, not an
+/// error: stop quietly instead of `println!` panicking with "failed printing to stdout".
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Exit code of a usage error (unknown flag, missing argument, an id that is not a number).
+const EXIT_USAGE: i32 = 2;
+/// Exit code of an import that stored what it could but had items it could not import.
+const EXIT_PARTIAL: i32 = 3;
+
+/// Help and version go out as clap prints them; a usage error becomes the one-line
+/// `switchboard: error: …` every other failure uses.
+fn exit_usage(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let first_paragraph = rendered.split("\n\n").next().unwrap_or_default();
+    let msg = first_paragraph
+        .trim()
+        .trim_start_matches("error:")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("switchboard: error: {msg} (see switchboard --help)");
+    std::process::exit(EXIT_USAGE);
+}
+
+/// An import that finished but could not import some items (they are listed in its summary).
+#[derive(Debug)]
+struct PartialImport {
+    failed: usize,
+    seen: u64,
+    first: api::import::ImportFailure,
+}
+
+impl std::fmt::Display for PartialImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} items could not be imported (the others were stored or already there); first: {}: {}",
+            self.failed, self.seen, self.first.origin, self.first.reason
+        )
+    }
+}
+
+impl std::error::Error for PartialImport {}
+
+fn open(data_dir: &Option<PathBuf>) -> anyhow::Result<Ctx> {
+    let dir = switchboard_store_dir(data_dir)?;
+    Ok(Ctx::open(&dir, Arc::new(SystemClock))?)
+}
+
+fn switchboard_store_dir(data_dir: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(api::workspace::resolve_data_dir(data_dir.as_deref())?)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init => {
+            let dir = switchboard_store_dir(&cli.data_dir)?;
+            let r = api::workspace::workspace_init(&dir)?;
+            println!(
+                "{} workspace in {} (schema version {})",
+                if r.created {
+                    "Created"
+                } else {
+                    "Found existing"
+                },
+                r.data_dir.display(),
+                r.schema_version
+            );
+        }
+        Command::Import {
+            paths,
+            self_addresses,
+            json,
+        } => {
+            let ctx = open(&cli.data_dir)?;
+            let bar = output::progress_bar(!json && std::io::stderr().is_terminal());
+            let r = api::import::import_files(
+                &ctx,
+                &api::import::ImportParams {
+                    paths,
+                    self_addresses,
+                },
+                &mut |p| output::update_import_bar(&bar, &p),
+            )?;
+            bar.finish_and_clear();
+            if json {
+                print_json(&r)?;
+            } else {
+                output::print_import_summary(&r);
+            }
+            if let Some(first) = r.failed.first() {
+                return Err(PartialImport {
+                    failed: r.failed.len(),
+                    seen: r.imported + r.duplicates + r.failed.len() as u64,
+                    first: first.clone(),
+                }
+                .into());
+            }
+        }
+        Command::Case(cmd) => run_case(&cli.data_dir, cmd)?,
+        Command::Search {
+            query,
+            newest,
+            limit,
+            json,
+        } => {
+            let ctx = open(&cli.data_dir)?;
+            let r = api::case::case_search(
+                &ctx,
+                &api::case::SearchParams {
+                    query: query.join(" "),
+                    order: if newest {
+                        api::case::SearchOrder::Newest
+                    } else {
+                        api::case::SearchOrder::Relevance
+                    },
+                    limit,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                output::print_search(&r);
+            }
+        }
+        Command::Rootcause(RootCauseCommand::Add { name, parent }) => {
+            let ctx = open(&cli.data_dir)?;
+            let rc = api::root_cause::root_cause_add(&ctx, &name, parent.as_deref())?;
+            println!("Added root cause {} (id {})", rc.path, rc.id);
+        }
+        Command::Rootcause(RootCauseCommand::List { json }) => {
+            let ctx = open(&cli.data_dir)?;
+            let list = api::root_cause::root_cause_list(&ctx)?;
+            if json {
+                print_json(&list)?;
+            } else {
+                output::print_root_causes(&list);
+            }
+        }
+        Command::Export { format, out } => {
+            let format: api::export::ExportFormat = format.parse()?;
+            let ctx = open(&cli.data_dir)?;
+            let r = match &out {
+                Some(path) => {
+                    // Write next to the target and rename: a failed export never leaves a
+                    // half-written file under the requested name.
+                    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+                    tmp_name.push(".partial");
+                    let tmp = path.with_file_name(tmp_name);
+                    let written = (|| -> anyhow::Result<api::export::ExportResult> {
+                        let file = std::fs::File::create(&tmp)?;
+                        let mut w = std::io::BufWriter::new(file);
+                        let r = api::export::export_cases(&ctx, format, &mut w)?;
+                        w.flush()?;
+                        drop(w);
+                        std::fs::rename(&tmp, path)?;
+                        Ok(r)
+                    })();
+                    match written {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&tmp);
+                            let reason = match e.downcast_ref::<ApiError>() {
+                                Some(api) => api.message.clone(),
+                                None => format!("{e:#}"),
+                            };
+                            anyhow::bail!("cannot export to {}: {reason}", path.display());
+                        }
+                    }
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    let r = api::export::export_cases(&ctx, format, &mut w)?;
+                    w.flush()?;
+                    r
+                }
+            };
+            if let Some(path) = out {
+                eprintln!(
+                    "Exported {} cases ({} messages) to {}",
+                    r.cases,
+                    r.messages,
+                    path.display()
+                );
+            }
+        }
+        Command::Backup { path } => {
+            let ctx = open(&cli.data_dir)?;
+            let r = api::backup::backup_create(&ctx, &path)?;
+            println!("Backed up to {} ({} bytes)", r.path.display(), r.bytes);
+        }
+    }
+    Ok(())
+}
+
+fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> {
+    let ctx = open(data_dir)?;
+    match cmd {
+        CaseCommand::List(a) => {
+            let r = api::case::case_list(
+                &ctx,
+                &api::case::ListCasesParams {
+                    status: a.status,
+                    root_cause: a.root_cause,
+                    label: a.label,
+                    channel: a.channel,
+                    limit: a.limit,
+                    offset: a.offset,
+                },
+            )?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                output::print_case_list(&r);
+            }
+        }
+        CaseCommand::Show { id, json } => {
+            let c = api::case::case_show(&ctx, id)?;
+            if json {
+                print_json(&c)?;
+            } else {
+                output::print_case(&c);
+            }
+        }
+        CaseCommand::Status {
+            id,
+            status,
+            until,
+            until_reply,
+        } => {
+            let snooze_until = until.map(|w| api::case::parse_when(&ctx, &w)).transpose()?;
+            let r = api::case::case_set_status(
+                &ctx,
+                &api::case::SetStatusParams {
+                    case_id: id,
+                    status,
+                    snooze_until,
+                    until_reply,
+                },
+            )?;
+            if r.changed {
+                println!("Case #{}: {} → {}", r.case_id, r.from, r.to);
+            } else {
+                println!("Case #{} is already {}", r.case_id, r.to);
+            }
+        }
+        CaseCommand::Note { id, text } => {
+            let n = api::case::case_add_note(&ctx, id, &text)?;
+            println!("Added note {} to case #{id}", n.id);
+        }
+        CaseCommand::Tag { id, root_cause } => {
+            let r = api::case::case_tag_root_cause(&ctx, id, &root_cause)?;
+            if r.added {
+                println!("Tagged case #{id} with {}", r.root_cause);
+            } else {
+                println!("Case #{id} already has {}", r.root_cause);
+            }
+        }
+        CaseCommand::Label { id, label } => {
+            let r = api::case::case_label(&ctx, id, &label)?;
+            if r.added {
+                println!("Labelled case #{id} {}", r.label);
+            } else {
+                println!("Case #{id} already has label {}", r.label);
+            }
+        }
+    }
+    Ok(())
+}

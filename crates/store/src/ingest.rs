@@ -343,9 +343,11 @@ fn create_case(
         .or_else(|| (!m.snippet.is_empty()).then(|| m.snippet.clone()));
     tx.conn()
         .prepare_cached(
-            "INSERT INTO cases (status, subject, contact_id, created_at, updated_at) VALUES ('new', ?1, ?2, ?3, ?3)",
+            "INSERT INTO cases (status, subject, contact_id, created_at, updated_at) VALUES ('new', ?1, ?2, ?3, ?4)",
         )?
-        .execute(params![subject, customer, now])?;
+        // A case begins when the customer wrote, not when we learnt of it (an import of last
+        // year's mail must not make last year's cases look new in reports).
+        .execute(params![subject, customer, m.sent_at.min(now), now])?;
     let case_id = tx.conn().last_insert_rowid();
     tx.conn()
         .prepare_cached(

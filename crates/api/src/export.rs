@@ -1,0 +1,129 @@
+//! Export of every case: JSON (whole cases with their messages and notes) or CSV (one row per
+//! case, for spreadsheets). Written as a stream, one case at a time.
+
+use std::io::Write;
+
+use serde::Serialize;
+use switchboard_store::cases::{self, CaseFilter};
+
+use crate::{ApiError, Code, Ctx, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = ApiError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(ExportFormat::Json),
+            "csv" => Ok(ExportFormat::Csv),
+            other => Err(ApiError::invalid(format!(
+                "unknown export format {other:?} (expected json or csv)"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportResult {
+    pub cases: usize,
+    pub messages: usize,
+}
+
+fn io_err(e: std::io::Error) -> ApiError {
+    ApiError::new(Code::Io, format!("cannot write export: {e}"))
+}
+
+pub const CSV_HEADER: [&str; 14] = [
+    "id",
+    "status",
+    "priority",
+    "subject",
+    "contact_name",
+    "contact_address",
+    "channels",
+    "root_causes",
+    "labels",
+    "message_count",
+    "created_at",
+    "last_message_at",
+    "snippet",
+    "notes",
+];
+
+pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Result<ExportResult> {
+    let store = ctx.store();
+    let conn = store.conn();
+    let all = cases::list(conn, &CaseFilter::default())?;
+    let mut messages = 0;
+    match format {
+        ExportFormat::Json => {
+            write!(
+                out,
+                "{{\"format\":\"switchboard-export\",\"version\":1,\"exported_at\":{},\"cases\":[",
+                ctx.now()
+            )
+            .map_err(io_err)?;
+            for (i, case) in all.iter().enumerate() {
+                let detail = crate::case::CaseDetail {
+                    messages: cases::messages(conn, case.id)?,
+                    notes: cases::notes(conn, case.id)?,
+                    case: case.clone(),
+                };
+                messages += detail.messages.len();
+                if i > 0 {
+                    out.write_all(b",").map_err(io_err)?;
+                }
+                serde_json::to_writer(&mut *out, &detail)
+                    .map_err(|e| ApiError::new(Code::Io, format!("cannot write export: {e}")))?;
+            }
+            out.write_all(b"]}\n").map_err(io_err)?;
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(CSV_HEADER)
+                .map_err(|e| ApiError::new(Code::Io, format!("cannot write export: {e}")))?;
+            for c in &all {
+                messages += c.message_count as usize;
+                let notes = cases::notes(conn, c.id)?
+                    .into_iter()
+                    .map(|n| n.body)
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                let contact = c.contact.as_ref();
+                w.write_record([
+                    c.id.to_string(),
+                    c.status.to_string(),
+                    c.priority.clone(),
+                    c.subject.clone().unwrap_or_default(),
+                    contact.and_then(|k| k.name.clone()).unwrap_or_default(),
+                    contact.and_then(|k| k.address.clone()).unwrap_or_default(),
+                    c.channels.join(";"),
+                    c.root_causes.join(";"),
+                    c.labels.join(";"),
+                    c.message_count.to_string(),
+                    iso(c.created_at),
+                    c.last_message_at.map(iso).unwrap_or_default(),
+                    c.snippet.clone(),
+                    notes,
+                ])
+                .map_err(|e| ApiError::new(Code::Io, format!("cannot write export: {e}")))?;
+            }
+            w.flush().map_err(io_err)?;
+        }
+    }
+    Ok(ExportResult {
+        cases: all.len(),
+        messages,
+    })
+}
+
+/// RFC 3339 in UTC, for humans and spreadsheets.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
