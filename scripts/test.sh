@@ -32,7 +32,16 @@ t=$SECONDS; step "Rust tests (core, store, channels, sync, api, cli)"
 cargo test --locked
 elapsed $t
 
-t=$SECONDS; step "Tests that need real services (OS keychain; run with --ignored)"
+t=$SECONDS; step "Mail test servers (Dovecot IMAP/LMTP/submission + SMTP sink on loopback)"
+[ -n "${SKIP_INSTALL:-}" ] || bash tests/servers/mail.sh install
+# Stop them on exit only if this run started them (someone else's servers keep running).
+if ! bash tests/servers/mail.sh status >/dev/null 2>&1; then
+  trap 'bash tests/servers/mail.sh down || true' EXIT
+fi
+eval "$(bash tests/servers/mail.sh up)"
+elapsed $t
+
+t=$SECONDS; step "Tests that need real services (OS keychain, mail servers; run with --ignored)"
 # Every #[ignore]d test in this workspace needs a service this script provides; none is skipped.
 bash scripts/with-keyring.sh cargo test --locked -- --ignored
 elapsed $t

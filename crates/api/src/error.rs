@@ -19,6 +19,10 @@ pub enum Code {
     Io,
     /// The database failed.
     Storage,
+    /// A server refused the credentials: the user must sign in again.
+    Auth,
+    /// A server could not be reached or failed mid-way; retrying later may work.
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]

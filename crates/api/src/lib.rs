@@ -6,11 +6,16 @@
 
 mod error;
 
+pub mod account;
 pub mod backup;
 pub mod case;
 pub mod export;
 pub mod import;
+pub mod oauth_account;
+pub mod outbox;
+pub mod reply;
 pub mod root_cause;
+pub mod sync;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};

@@ -231,7 +231,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
     t.print();
 
     println!("\nimport: switchboard import_files on the mbox (child process)…");
+    let pressure = sys::Pressure::start();
     let full = import_in_child(&mbox, &work.path().join("store"))?;
+    let contention = pressure.describe();
     let n = corpus.messages as f64;
     let rate = n / full.report.wall_s;
     let judge = |ok: bool| (!args.small).then_some(ok);
@@ -252,6 +254,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
         format!("≥ {} msg/s (perf.md §5 target)", thousands(TARGET_RATE)),
         judge(rate >= TARGET_RATE),
     );
+    t.info("CPU contention from other processes", contention);
     t.info(
         "close (WAL checkpoint)",
         format!("{:.2} s", full.report.close_s),
@@ -340,7 +343,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
                     "\nimport: peer `notmuch new` on a Maildir of the first {} messages (this is slow: ~470 msg/s)…",
                     thousands(peer_n as f64)
                 );
-                let peer = run_notmuch(bin, dir, work.path())?;
+                let pressure = sys::Pressure::start();
+                let mut peer = run_notmuch(bin, dir, work.path())?;
+                peer.contention = pressure.describe();
                 let sb = subset.as_ref().unwrap_or(&full);
                 print_peer(peer_n, args.count, sb, &peer);
             }
@@ -511,6 +516,7 @@ struct PeerRun {
     cpu: Option<(f64, f64)>,
     db_bytes: u64,
     summary: String,
+    contention: String,
 }
 
 fn run_notmuch(bin: &Path, maildir: &Path, work: &Path) -> anyhow::Result<PeerRun> {
@@ -545,6 +551,7 @@ fn run_notmuch(bin: &Path, maildir: &Path, work: &Path) -> anyhow::Result<PeerRu
         cpu: run.cpu,
         db_bytes: sys::disk_size(&maildir.join(".notmuch")),
         summary,
+        contention: String::new(),
     })
 }
 
@@ -595,6 +602,7 @@ fn print_peer(peer_n: usize, count: usize, sb: &Stored, peer: &PeerRun) {
             }
         ),
     );
+    t.info("CPU contention during notmuch", peer.contention.clone());
     if !peer.summary.is_empty() {
         t.info("notmuch said", peer.summary.clone());
     }

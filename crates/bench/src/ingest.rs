@@ -61,6 +61,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<()> {
     let mut dups = 0u64;
     let mut new_cases = 0u64;
     let wall = Instant::now();
+    let pressure = sys::Pressure::start();
     let mut done = 0;
     while done < args.count {
         let n = batch.min(args.count - done);
@@ -112,6 +113,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<()> {
         format!("> {} items/s (DESIGN §7)", thousands(BUDGET_ITEMS_PER_S)),
         (!args.small).then_some(rate > BUDGET_ITEMS_PER_S),
     );
+    t.info("CPU contention from other processes", pressure.describe());
     t.info(
         "time in store.write",
         format!("{:.2} s", stored_time.as_secs_f64()),

@@ -10,6 +10,7 @@
 //! ```
 
 mod corpus;
+mod imap;
 mod import;
 mod ingest;
 mod mail;
@@ -111,6 +112,30 @@ enum Cmd {
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },
+    /// Initial IMAP sync of a seeded mailbox in the local test Dovecot vs mbsync, and a resync
+    /// with nothing new (needs the mail test servers: tests/servers/mail.sh up).
+    Imap {
+        #[arg(long, default_value_t = 100_000)]
+        count: u32,
+        /// Skip the mbsync comparison.
+        #[arg(long)]
+        no_mbsync: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    #[command(hide = true)]
+    ImapWorker {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        pass: String,
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        ca_file: PathBuf,
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     #[command(hide = true)]
     ImportWorker {
         #[arg(long)]
@@ -175,6 +200,23 @@ fn main() -> anyhow::Result<()> {
             peer,
             work_dir,
         } => all(small, peer, work_dir),
+        Cmd::Imap {
+            count,
+            no_mbsync,
+            common,
+        } => imap::run(&imap::ImapArgs {
+            count,
+            work_dir: common.work_dir,
+            small: common.small,
+            no_mbsync,
+        }),
+        Cmd::ImapWorker {
+            user,
+            pass,
+            port,
+            ca_file,
+            data_dir,
+        } => imap::worker(&user, &pass, port, &ca_file, &data_dir),
         Cmd::ImportWorker {
             mbox,
             data_dir,
@@ -201,6 +243,11 @@ fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()>
         if !small {
             runs[0].extend(["--peer-count".into(), "20000".into()]);
         }
+    }
+    // IMAP needs the local mail servers: run it only when they are up, and say so otherwise.
+    match imap::servers() {
+        Ok(_) => runs.push(vec!["imap".into(), "--count".into(), import_n.to_string()]),
+        Err(e) => println!("\n######## switchboard-bench imap: SKIPPED ({e})"),
     }
     let start = Instant::now();
     let mut failed = Vec::new();

@@ -91,6 +91,47 @@ pub fn cpu_seconds(pid: &str) -> Option<(f64, f64)> {
     Some((utime / 100.0, stime / 100.0))
 }
 
+/// Measures how much other processes competed for the CPU during a timed section, from the
+/// kernel's pressure stall information (`/proc/pressure/cpu`, "some": the share of wall time
+/// in which at least one runnable task waited for a CPU). On this shared 2-core machine that
+/// is the main source of noise; a high figure means the wall times are pessimistic.
+pub struct Pressure {
+    start_total_us: Option<u64>,
+    start: std::time::Instant,
+}
+
+fn cpu_pressure_total_us() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/pressure/cpu").ok()?;
+    let some = text.lines().find(|l| l.starts_with("some"))?;
+    some.split_whitespace()
+        .find_map(|f| f.strip_prefix("total="))
+        .and_then(|v| v.parse().ok())
+}
+
+impl Pressure {
+    pub fn start() -> Pressure {
+        Pressure {
+            start_total_us: cpu_pressure_total_us(),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Percentage of the elapsed wall time with CPU contention, if the kernel reports it.
+    pub fn percent(&self) -> Option<f64> {
+        let now = cpu_pressure_total_us()?;
+        let waited = now.checked_sub(self.start_total_us?)? as f64;
+        let wall = self.start.elapsed().as_micros() as f64;
+        (wall > 0.0).then(|| (100.0 * waited / wall).min(100.0))
+    }
+
+    pub fn describe(&self) -> String {
+        match self.percent() {
+            Some(p) => format!("{p:.0}% of the time (PSI cpu some)"),
+            None => "not reported by this kernel".to_string(),
+        }
+    }
+}
+
 /// Bytes process `pid` has written so far: (`wchar`, all write calls; `write_bytes`, what
 /// reached the block layer), from `/proc/<pid>/io`.
 pub fn written_bytes(pid: &str) -> Option<(u64, u64)> {

@@ -4,4 +4,5 @@
 
 pub mod account;
 pub mod email;
+pub mod oauth;
 pub mod secrets;

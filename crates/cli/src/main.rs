@@ -3,6 +3,8 @@
 //! Output for people by default; `--json` for scripts (shapes documented in docs/cli.md).
 //! On failure: one line on stderr naming what and why, and a non-zero exit.
 
+mod commands_account;
+mod commands_outbox;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -68,6 +70,42 @@ enum Command {
     },
     /// Write a consistent copy of the database (safe while the app is running).
     Backup { path: PathBuf },
+    /// Answer a case by email: queued at once (works offline), sent by `outbox flush` / `sync`.
+    Reply(commands_outbox::ReplyArgs),
+    /// Replies waiting to be sent, failed, or of unknown fate.
+    #[command(subcommand)]
+    Outbox(commands_outbox::OutboxCommand),
+    /// Connected accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Fetch mail: one pass with --once, else keep watching (IDLE) until Ctrl-C.
+    Sync(commands_account::SyncArgs),
+}
+
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Connect an account.
+    #[command(subcommand)]
+    Add(AccountAddCommand),
+    /// Every account with its sync health.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disconnect an account: its secrets are deleted; its messages and cases stay.
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+enum AccountAddCommand {
+    /// Any IMAP/SMTP mailbox with a password (or app password); signs in before saving.
+    Imap(commands_account::ImapAddArgs),
+    /// A Gmail / Google Workspace mailbox: sign in with Google (OAuth2) in your browser.
+    Gmail(commands_outbox::OAuthAddArgs),
+    /// An Outlook / Microsoft 365 mailbox: sign in with Microsoft (OAuth2) in your browser.
+    Microsoft(commands_outbox::OAuthAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -390,6 +428,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Reply(a) => commands_outbox::run_reply(&open(&cli.data_dir)?, a)?,
+        Command::Outbox(cmd) => commands_outbox::run_outbox(&open(&cli.data_dir)?, cmd)?,
+        Command::Account(AccountCommand::Add(AccountAddCommand::Gmail(a))) => {
+            commands_outbox::run_account_oauth(&open(&cli.data_dir)?, "google", a)?
+        }
+        Command::Account(AccountCommand::Add(AccountAddCommand::Microsoft(a))) => {
+            commands_outbox::run_account_oauth(&open(&cli.data_dir)?, "microsoft", a)?
+        }
+        Command::Account(AccountCommand::Add(AccountAddCommand::Imap(a))) => {
+            commands_account::run_add_imap(&open(&cli.data_dir)?, a)?
+        }
+        Command::Account(AccountCommand::List { json }) => {
+            commands_account::run_list(&open(&cli.data_dir)?, json)?
+        }
+        Command::Account(AccountCommand::Remove { name }) => {
+            commands_account::run_remove(&open(&cli.data_dir)?, &name)?
+        }
+        Command::Sync(a) => commands_account::run_sync(&open(&cli.data_dir)?, a)?,
         Command::Backup { path } => {
             let ctx = open(&cli.data_dir)?;
             let r = api::backup::backup_create(&ctx, &path)?;

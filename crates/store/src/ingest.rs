@@ -8,7 +8,8 @@
 //! 1. the conversation the channel names (`conversation_key`, e.g. a Bluesky root post);
 //! 2. any message this one replies to or references (email In-Reply-To / References), or any
 //!    conversation whose root is one of those ids;
-//! 3. a stored message that says it replies to *this* one (the child arrived first);
+//! 3. a conversation rooted at this message, or a stored message that says it replies to
+//!    *this* one (a descendant arrived first);
 //! 4. for email, the same normalized subject with the same customer within 30 days;
 //! 5. otherwise a new conversation and a new case.
 
@@ -259,6 +260,15 @@ fn find_conversation(tx: &Tx<'_>, m: &NewMessage, customer: Option<i64>) -> Resu
             return Ok(found);
         }
     }
+    // A conversation rooted at this very message: a later reply (whose References start with
+    // this id) arrived first, as in a newest-first IMAP sync.
+    let rooted = conn
+        .prepare_cached("SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2")?
+        .query_row(params![m.account_id, m.external_id], |r| r.get(0))
+        .optional()?;
+    if rooted.is_some() {
+        return Ok(rooted);
+    }
     let child = conn
         .prepare_cached(
             "SELECT conversation_id FROM messages WHERE account_id = ?1 AND in_reply_to = ?2 LIMIT 1",
@@ -452,6 +462,7 @@ fn insert_body(tx: &mut Tx<'_>, m: &NewMessage, message_id: i64) -> Result<()> {
                 m.html
             ])?;
         if inserted == 1 {
+            tx.index_later(key);
             return Ok(());
         }
         key += 1;

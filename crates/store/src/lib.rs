@@ -17,6 +17,8 @@ pub mod changes;
 pub mod contacts;
 pub mod events;
 pub mod ingest;
+pub mod mailbox;
+pub mod outbox;
 pub mod search;
 pub mod taxonomy;
 
@@ -43,6 +45,8 @@ pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
     changes: ChangeSet,
     data_dir: &'a Path,
+    /// `message_bodies` rows to add to the FTS index just before commit (see `Store::write`).
+    fts_pending: Vec<i64>,
 }
 
 impl<'a> Tx<'a> {
@@ -54,6 +58,9 @@ impl<'a> Tx<'a> {
     }
     pub fn data_dir(&self) -> &Path {
         self.data_dir
+    }
+    pub(crate) fn index_later(&mut self, search_rowid: i64) {
+        self.fts_pending.push(search_rowid);
     }
 
     /// Runs `f` inside a savepoint: on `Err` only what `f` wrote is undone and the surrounding
@@ -149,8 +156,23 @@ impl Store {
             tx,
             changes: ChangeSet::default(),
             data_dir: &self.data_dir,
+            fts_pending: Vec::new(),
         };
         let out = f(&mut t)?;
+        if !t.fts_pending.is_empty() {
+            // One statement for the whole transaction. FTS5 flushes its in-memory terms to a new
+            // index segment at every savepoint (the per-item SAVEPOINT of an import, and the
+            // implicit statement savepoint of any INSERT/UPDATE with triggers or foreign keys),
+            // so indexing row by row inside the transaction writes one segment per message.
+            // A row whose savepoint was rolled back selects nothing here.
+            let keys = serde_json::to_string(&t.fts_pending)?;
+            t.tx.prepare_cached(
+                "INSERT INTO message_search(rowid, subject, participants, text)
+                 SELECT search_rowid, subject, participants, text FROM message_bodies
+                  WHERE search_rowid IN (SELECT value FROM json_each(?1))",
+            )?
+            .execute([keys])?;
+        }
         let Tx { tx, changes, .. } = t;
         tx.commit()?;
         if !changes.is_empty() {

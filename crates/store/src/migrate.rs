@@ -9,8 +9,17 @@ use rusqlite::Connection;
 use crate::{Result, StoreError};
 
 /// `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_domain", include_str!("migrations/0001_domain.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_domain", include_str!("migrations/0001_domain.sql")),
+    (
+        "0002_mail_sync",
+        include_str!("migrations/0002_mail_sync.sql"),
+    ),
+    (
+        "0003_fts_at_commit",
+        include_str!("migrations/0003_fts_at_commit.sql"),
+    ),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64

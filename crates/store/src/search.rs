@@ -1,13 +1,16 @@
 //! Full-text search over subject, participants and body (FTS5).
 //!
 //! Why it is shaped like this: ranking every match of a common word by bm25 costs time in
-//! proportion to the number of matches (tens of milliseconds at 100k messages, hundreds at 1M).
-//! The index's rowids are allocated in message-date order (see `ingest::insert_body`), so the
-//! newest matches are a cheap reverse walk. We take the newest [`CANDIDATES`] matches and rank
-//! those by bm25. For rare terms that is every match, so the ranking is exact; for common terms
-//! it is "the most relevant among the recent ones", which is what an inbox search is for.
+//! proportion to the number of matches. The index's rowids are allocated in message-date order
+//! (see `ingest::insert_body`), so the newest matches are a cheap reverse walk. Newest-first
+//! order is just that walk, stopped after one page. Relevance takes the newest [`CANDIDATES`]
+//! matches and ranks those by bm25: for rare terms that is every match, so the ranking is exact;
+//! for common terms it is "the most relevant among the recent ones", which is what an inbox search
+//! is for. The page's rows are then read by key and their snippets cut here, instead of asking
+//! FTS5 to run the query again per hit (which, for a prefix term, rebuilds the merged doclist
+//! each time).
 
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, StoreError};
@@ -127,57 +130,64 @@ pub fn search(
 ) -> Result<Vec<SearchHit>> {
     let query = build_query(input)?;
     let limit = limit.clamp(1, 500);
-    // Step 1: newest candidates with their bm25 score (weights: subject, participants, text).
-    let mut cand = conn.prepare_cached(
-        "SELECT rowid, bm25(message_search, 4.0, 2.0, 1.0) FROM message_search
-          WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-    )?;
-    let mut ranked: Vec<(i64, f64)> = cand
-        .query_map(rusqlite::params![query, CANDIDATES.max(limit)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .map_err(|e| invalid_query(input, e))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|e| invalid_query(input, e))?;
-    if order == SearchOrder::Relevance {
+    let ranked: Vec<(i64, f64)> = if order == SearchOrder::Newest {
+        // Newest first needs no score: a reverse walk of the index, stopping after `limit`.
+        let mut st = conn.prepare_cached(
+            "SELECT rowid FROM message_search WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        st.query_map(rusqlite::params![query, limit], |r| Ok((r.get(0)?, 0.0)))
+            .map_err(|e| invalid_query(input, e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| invalid_query(input, e))?
+    } else {
+        let mut cand = conn.prepare_cached(
+            "SELECT rowid, bm25(message_search, 4.0, 2.0, 1.0) FROM message_search
+              WHERE message_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        let mut ranked: Vec<(i64, f64)> = cand
+            .query_map(rusqlite::params![query, CANDIDATES.max(limit)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| invalid_query(input, e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| invalid_query(input, e))?;
         ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-    }
-    ranked.truncate(limit as usize);
+        ranked.truncate(limit as usize);
+        ranked
+    };
     if ranked.is_empty() {
         return Ok(Vec::new());
     }
-    // Step 2: snippets and case ids for the page only.
-    let placeholders = (0..ranked.len())
-        .map(|i| format!("?{}", i + 2))
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT s.rowid, snippet(message_search, -1, '[', ']', '…', 16),
+    let keys = serde_json::to_string(&ranked.iter().map(|r| r.0).collect::<Vec<_>>())?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.search_rowid, b.subject, b.text,
                 m.id, m.conversation_id, cc.case_id, m.channel, m.subject, m.sent_at,
                 coalesce(i.display_name, i.handle, i.external_id)
-           FROM message_search s
-           JOIN message_bodies b ON b.search_rowid = s.rowid
+           FROM message_bodies b
            JOIN messages m ON m.id = b.message_id
            JOIN case_conversations cc ON cc.conversation_id = m.conversation_id
            LEFT JOIN identities i ON i.id = m.author_identity_id
-          WHERE message_search MATCH ?1 AND s.rowid IN ({placeholders})"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut args: Vec<rusqlite::types::Value> = vec![query.clone().into()];
-    args.extend(ranked.iter().map(|(r, _)| (*r).into()));
+          WHERE b.search_rowid IN (SELECT value FROM json_each(?1))",
+    )?;
+    let terms = terms_of(input);
     let rows: Vec<(i64, SearchHit)> = stmt
-        .query_map(params_from_iter(args), |r| {
+        .query_map([keys], |r| {
+            let subject_text: String = r.get(1)?;
+            let text: String = r.get(2)?;
+            let snippet = make_snippet(&text, &terms)
+                .or_else(|| make_snippet(&subject_text, &terms))
+                .unwrap_or_else(|| text.chars().take(100).collect());
             Ok((
                 r.get::<_, i64>(0)?,
                 SearchHit {
-                    snippet: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    message_id: r.get(2)?,
-                    conversation_id: r.get(3)?,
-                    case_id: r.get(4)?,
-                    channel: r.get(5)?,
-                    subject: r.get(6)?,
-                    sent_at: r.get(7)?,
-                    author: r.get(8)?,
+                    snippet,
+                    message_id: r.get(3)?,
+                    conversation_id: r.get(4)?,
+                    case_id: r.get(5)?,
+                    channel: r.get(6)?,
+                    subject: r.get(7)?,
+                    sent_at: r.get(8)?,
+                    author: r.get(9)?,
                     score: 0.0,
                 },
             ))
@@ -193,6 +203,68 @@ pub fn search(
             })
         })
         .collect())
+}
+
+fn terms_of(input: &str) -> Vec<(String, bool)> {
+    input
+        .split_whitespace()
+        .filter(|t| *t != "OR")
+        .map(|t| t.rsplit(':').next().unwrap_or(t))
+        .map(|t| t.trim_matches('"'))
+        .filter(|t| !t.is_empty())
+        .map(|t| (t.trim_end_matches('*').to_lowercase(), t.ends_with('*')))
+        .collect()
+}
+
+fn make_snippet(text: &str, terms: &[(String, bool)]) -> Option<String> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+            }
+        } else if let Some(s) = start.take() {
+            words.push((s, i));
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, text.len()));
+    }
+    let hit = |w: &str| {
+        let lw = w.to_lowercase();
+        terms.iter().any(|(t, p)| {
+            if *p {
+                lw.starts_with(t.as_str())
+            } else {
+                lw == *t
+            }
+        })
+    };
+    let first = words.iter().position(|&(a, b)| hit(&text[a..b]))?;
+    let lo = first.saturating_sub(4);
+    let hi = (lo + 16).min(words.len());
+    let mut out = String::new();
+    if lo > 0 {
+        out.push('…');
+    }
+    for (k, &(a, b)) in words[lo..hi].iter().enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        let w = &text[a..b];
+        if hit(w) {
+            out.push('[');
+            out.push_str(w);
+            out.push(']');
+        } else {
+            out.push_str(w);
+        }
+    }
+    if hi < words.len() {
+        out.push('…');
+    }
+    Some(out)
 }
 
 fn invalid_query(input: &str, e: rusqlite::Error) -> StoreError {

@@ -51,6 +51,14 @@ pub fn to_new_message(
         p.to.iter()
             .map(|a| ("to", a))
             .chain(p.cc.iter().map(|a| ("cc", a)))
+            // Reply-To is kept (last, so it never becomes "the first addressee") because a
+            // reply goes there rather than to From; nothing else in the store keeps it.
+            .chain(
+                p.reply_to
+                    .iter()
+                    .filter(|r| p.from.as_ref().is_none_or(|f| f.email != r.email))
+                    .map(|a| ("reply_to", a)),
+            )
             .map(|(kind, a)| Recipient {
                 kind: kind.into(),
                 name: a.name.clone(),

@@ -3,3 +3,7 @@
 //! their output maps onto the domain.
 
 pub mod email;
+pub mod health;
+pub mod imap;
+pub mod imap_store;
+pub mod outbox;

@@ -7,12 +7,16 @@
 //! Everything here is pure and synchronous; the import and sync code decide what to do with the
 //! results (store, thread, report failures).
 
+pub mod compose;
 mod html_to_text;
+pub mod imap;
 mod maildir;
 pub mod mbox;
 mod normalize;
 mod parse;
 mod sanitize;
+pub mod sent;
+pub mod smtp;
 mod snippet;
 mod source;
 

@@ -1,0 +1,430 @@
+//! `account add imap`, `account list`, `account remove` and `sync`.
+//!
+//! The password is read from standard input only (`--password-stdin`), never from a flag, so it
+//! does not end up in shell history or `ps`. Sync prints a progress bar when stderr is a
+//! terminal, a summary at the end, and one line per new message while watching.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use switchboard_api::account::{
+    self, AccountInfo, AddImapParams, PRESETS, Secret, Security, preset,
+};
+use switchboard_api::export::iso;
+use switchboard_api::sync::{self as apisync, PassReport, Phase, SyncEvent, WatchParams};
+use switchboard_api::{ApiError, Code, Ctx};
+
+use crate::output::progress_bar;
+
+#[derive(Args)]
+pub struct ImapAddArgs {
+    /// A short name for the account (e.g. "support").
+    #[arg(long)]
+    pub name: String,
+    /// The address replies are sent from.
+    #[arg(long)]
+    pub email: String,
+    /// Fill in the servers of a known provider: gmail, microsoft, fastmail, icloud, yahoo.
+    #[arg(long)]
+    pub preset: Option<String>,
+    #[arg(long, value_name = "HOST")]
+    pub imap_host: Option<String>,
+    #[arg(long, value_name = "PORT")]
+    pub imap_port: Option<u16>,
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// IMAP connection security: tls (port 993) or starttls (port 143).
+    #[arg(long, value_name = "tls|starttls")]
+    pub security: Option<Security>,
+    /// SMTP connection security (default: tls for port 465, else starttls).
+    #[arg(long, value_name = "tls|starttls")]
+    pub smtp_security: Option<Security>,
+    /// Login name (default: the email address).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// An extra CA certificate (PEM) to trust, for a server with a private CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Also sync this folder (repeatable); INBOX and Sent always are.
+    #[arg(long = "folder", value_name = "NAME")]
+    pub folders: Vec<String>,
+    /// Your name, shown on mail you send.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Only this account (default: every enabled email account).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// One full pass, a summary, then exit (default: keep watching with IDLE until Ctrl-C).
+    #[arg(long)]
+    pub once: bool,
+    /// Print the summary (--once) or events (watching, one JSON object per line) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn read_password() -> anyhow::Result<Secret> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    if pw.is_empty() {
+        bail!("cannot add account: the password on standard input is empty");
+    }
+    Ok(Secret::new(pw))
+}
+
+pub fn run_add_imap(ctx: &Ctx, a: ImapAddArgs) -> anyhow::Result<()> {
+    if !a.password_stdin {
+        return Err(ApiError::invalid(
+            "cannot add account: give the password on standard input with --password-stdin",
+        )
+        .into());
+    }
+    let p = match &a.preset {
+        Some(id) => Some(preset(id).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "cannot add account: unknown preset {id:?} (known: {})",
+                PRESETS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let missing = |what: &str| {
+        ApiError::invalid(format!(
+            "cannot add account: --{what} is required (or use --preset)"
+        ))
+    };
+    let imap_host = a
+        .imap_host
+        .or(p.map(|p| p.imap.0.to_string()))
+        .ok_or_else(|| missing("imap-host"))?;
+    let imap_security = a
+        .security
+        .or(p.map(|p| p.imap.2))
+        .ok_or_else(|| missing("security"))?;
+    let imap_port = a
+        .imap_port
+        .or(p.map(|p| p.imap.1))
+        .unwrap_or(match imap_security {
+            Security::Tls => 993,
+            Security::Starttls => 143,
+        });
+    let smtp_host = a
+        .smtp_host
+        .or(p.map(|p| p.smtp.0.to_string()))
+        .unwrap_or_else(|| imap_host.clone());
+    let smtp_port = a.smtp_port.or(p.map(|p| p.smtp.1)).unwrap_or(587);
+    let smtp_security = a
+        .smtp_security
+        .or(p.map(|p| p.smtp.2))
+        .unwrap_or(if smtp_port == 465 {
+            Security::Tls
+        } else {
+            Security::Starttls
+        });
+    let password = read_password()?;
+    let info = account::account_add_imap(
+        ctx,
+        AddImapParams {
+            name: a.name,
+            username: a.username.unwrap_or_else(|| a.email.clone()),
+            email: a.email,
+            display_name: a.display_name,
+            imap_host,
+            imap_port,
+            imap_security,
+            smtp_host,
+            smtp_port,
+            smtp_security,
+            password,
+            ca_file: a.ca_file,
+            extra_folders: a.folders,
+        },
+    )?;
+    if a.json {
+        crate::print_json(&info)?;
+    } else {
+        println!(
+            "Added account {} ({}, {}): signed in; password saved in the OS keychain. Run `switchboard sync` to fetch mail.",
+            info.name,
+            info.address.as_deref().unwrap_or("-"),
+            info.server.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map(iso).unwrap_or_else(|| "never".into())
+}
+
+pub fn print_accounts(list: &[AccountInfo]) {
+    if list.is_empty() {
+        println!("No accounts. Add one with `switchboard account add imap`.");
+        return;
+    }
+    for a in list {
+        let h = &a.health;
+        println!(
+            "{}  {}  {}  {:?}  {} messages  {} quarantined  last sync {}",
+            a.name,
+            a.kind,
+            a.address.as_deref().unwrap_or("-"),
+            h.status,
+            h.messages,
+            h.quarantined,
+            when(h.last_success_at)
+        );
+        for s in &h.streams {
+            let mut line = format!(
+                "    {:<20} last ok {}  {} stored",
+                s.stream,
+                when(s.last_success_at),
+                s.messages
+            );
+            if s.quarantined > 0 {
+                line.push_str(&format!(", {} quarantined", s.quarantined));
+            }
+            if let Some(act) = &s.activity {
+                line.push_str(&format!("  now: {act}"));
+            }
+            if let Some(err) = &s.last_error {
+                line.push_str(&format!(
+                    "  ERROR ({}): {err}",
+                    s.error_class.as_deref().unwrap_or("?")
+                ));
+                if let Some(b) = s.backoff_until {
+                    line.push_str(&format!("; next try {}", iso(b)));
+                }
+            }
+            println!("{line}");
+        }
+    }
+}
+
+pub fn run_list(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let list = account::account_list(ctx)?;
+    if json {
+        crate::print_json(&list)?;
+    } else {
+        print_accounts(&list);
+    }
+    Ok(())
+}
+
+pub fn run_remove(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    account::account_remove(ctx, name)?;
+    println!(
+        "Removed account {name}: its password is deleted from the keychain; its messages and cases stay."
+    );
+    Ok(())
+}
+
+fn folder_summary(r: &PassReport) -> String {
+    r.folders
+        .iter()
+        .map(|f| {
+            let mut s = format!("{} {} new", f.folder, f.stored);
+            for (n, what) in [
+                (f.quarantined, "quarantined"),
+                (f.flags_changed, "flag changes"),
+                (f.expunged, "deleted on server"),
+            ] {
+                if n > 0 {
+                    s.push_str(&format!(", {n} {what}"));
+                }
+            }
+            if f.rebaselined {
+                s.push_str(", re-baselined (UIDVALIDITY changed)");
+            }
+            if !f.complete {
+                s.push_str(", initial sync not finished");
+            }
+            if let Some(e) = &f.error {
+                s.push_str(&format!(", ERROR: {e}"));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
+    let bar = progress_bar(!a.json && std::io::stderr().is_terminal());
+    let json = a.json;
+    let mut on_event = |e: &SyncEvent| match e {
+        SyncEvent::Progress(p) => {
+            if p.total > 0 {
+                bar.set_length(p.total);
+                bar.set_position(p.done.min(p.total));
+            }
+            let phase = match p.phase {
+                Phase::Connecting => "connecting",
+                Phase::Flags => "flags",
+                Phase::NewMail => "new mail",
+                Phase::Initial => "initial sync",
+                Phase::Expunges => "deletions",
+            };
+            bar.set_message(format!("{} {}: {phase}", p.account, p.folder));
+        }
+        SyncEvent::NewMail { account, mail } if !a.once => {
+            if json {
+                bar.suspend(|| println!("{}", serde_json::to_string(e).unwrap_or_default()));
+            } else {
+                bar.suspend(|| {
+                    println!(
+                        "{account}: new mail in {}: {} — {} (case #{}{})",
+                        mail.folder,
+                        mail.from.as_deref().unwrap_or("(no sender)"),
+                        mail.subject.as_deref().unwrap_or("(no subject)"),
+                        mail.case_id,
+                        if mail.reopened { ", reopened" } else { "" }
+                    )
+                });
+            }
+        }
+        SyncEvent::Error {
+            account,
+            message,
+            class,
+            retry_in_ms,
+        } if !a.once => {
+            if json {
+                bar.suspend(|| println!("{}", serde_json::to_string(e).unwrap_or_default()));
+            } else {
+                bar.suspend(|| {
+                    eprintln!(
+                        "{account}: sync failed ({class}): {message}{}",
+                        retry_in_ms
+                            .map(|ms| format!("; retrying in {} s", ms / 1000))
+                            .unwrap_or_default()
+                    )
+                });
+            }
+        }
+        SyncEvent::PassDone(r) if !a.once => {
+            bar.set_position(0);
+            bar.set_length(0);
+            bar.set_message(format!("{}: up to date, waiting for new mail", r.account));
+        }
+        _ => {}
+    };
+
+    if a.once {
+        let result = apisync::sync_all_once(ctx, a.account.as_deref(), &mut on_event)?;
+        bar.finish_and_clear();
+        if result.accounts.is_empty() {
+            return Err(ApiError::new(
+                Code::NotFound,
+                "cannot sync: there is no enabled email account (add one with `switchboard account add imap`)",
+            )
+            .into());
+        }
+        if json {
+            crate::print_json(&result)?;
+        } else {
+            for r in &result.accounts {
+                match (&r.report, &r.error) {
+                    (Some(rep), _) => println!(
+                        "{}: synced in {:.1} s: {}",
+                        r.account,
+                        rep.elapsed_ms as f64 / 1000.0,
+                        folder_summary(rep)
+                    ),
+                    (None, Some(err)) => println!(
+                        "{}: FAILED ({}): {err}",
+                        r.account,
+                        r.error_class.map(|c| c.to_string()).unwrap_or_default()
+                    ),
+                    (None, None) => {}
+                }
+            }
+        }
+        // Replies written offline go out on the same pass.
+        let flush = switchboard_api::outbox::outbox_flush(
+            ctx,
+            switchboard_api::outbox::FlushOptions::default(),
+        )?;
+        let outbox_idle = flush.sent.is_empty()
+            && flush.reconciled.is_empty()
+            && flush.unknown.is_empty()
+            && flush.deferred.is_empty()
+            && flush.failed.is_empty();
+        if !json && !outbox_idle {
+            crate::commands_outbox::print_flush(&flush);
+        }
+        let failed = result.failed();
+        if failed > 0 {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                format!(
+                    "{failed} of {} accounts could not be synced (see above; `switchboard account list` shows their health)",
+                    result.accounts.len()
+                ),
+            )
+            .into());
+        }
+        return Ok(());
+    }
+
+    let (_handle, stop) = apisync::stop_handle();
+    if !json {
+        eprintln!("Watching for new mail (Ctrl-C to stop)…");
+    }
+    // While watching, the outbox is flushed every half minute on a second thread, so a reply
+    // written offline goes out soon after the network is back.
+    let watching = std::sync::atomic::AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                match switchboard_api::outbox::outbox_flush(
+                    ctx,
+                    switchboard_api::outbox::FlushOptions::default(),
+                ) {
+                    Ok(r) => {
+                        let news =
+                            !r.sent.is_empty() || !r.reconciled.is_empty() || !r.failed.is_empty();
+                        if news && !json {
+                            crate::commands_outbox::print_flush(&r);
+                        }
+                    }
+                    Err(e) => eprintln!("outbox: {}", e.message),
+                }
+                for _ in 0..30 {
+                    if !watching.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            }
+        });
+        let r = apisync::sync_watch(
+            ctx,
+            &WatchParams {
+                account: a.account.clone(),
+                stop_on_ctrl_c: true,
+            },
+            stop,
+            &mut on_event,
+        );
+        watching.store(false, std::sync::atomic::Ordering::Relaxed);
+        r
+    })?;
+    bar.finish_and_clear();
+    Ok(())
+}
