@@ -222,12 +222,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
 fn find_conversation(tx: &Tx<'_>, m: &NewMessage, customer: Option<i64>) -> Result<Option<i64>> {
     let conn = tx.conn();
     if let Some(key) = &m.conversation_key {
-        let found = conn
-            .prepare_cached(
-                "SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2",
-            )?
-            .query_row(params![m.account_id, key], |r| r.get(0))
-            .optional()?;
+        let found = conversation_rooted_at(conn, m.account_id, key)?;
         if found.is_some() {
             return Ok(found);
         }
@@ -250,22 +245,14 @@ fn find_conversation(tx: &Tx<'_>, m: &NewMessage, customer: Option<i64>) -> Resu
         }
     }
     for id in &ids {
-        let found = conn
-            .prepare_cached(
-                "SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2",
-            )?
-            .query_row(params![m.account_id, id], |r| r.get(0))
-            .optional()?;
+        let found = conversation_rooted_at(conn, m.account_id, id)?;
         if found.is_some() {
             return Ok(found);
         }
     }
     // A conversation rooted at this very message: a later reply (whose References start with
     // this id) arrived first, as in a newest-first IMAP sync.
-    let rooted = conn
-        .prepare_cached("SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2")?
-        .query_row(params![m.account_id, m.external_id], |r| r.get(0))
-        .optional()?;
+    let rooted = conversation_rooted_at(conn, m.account_id, &m.external_id)?;
     if rooted.is_some() {
         return Ok(rooted);
     }
@@ -301,6 +288,18 @@ fn find_conversation(tx: &Tx<'_>, m: &NewMessage, customer: Option<i64>) -> Resu
             .optional()?);
     }
     Ok(None)
+}
+
+/// The conversation of `account` whose thread root id is `root`.
+fn conversation_rooted_at(
+    conn: &rusqlite::Connection,
+    account_id: i64,
+    root: &str,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2")?
+        .query_row(params![account_id, root], |r| r.get(0))
+        .optional()?)
 }
 
 fn create_conversation(

@@ -396,13 +396,7 @@ async fn sync_folder(
             }
             Some(&max) => {
                 cur.top = max;
-                let mut plan = Vec::new();
-                let total = all.len();
-                for (i, chunk) in all.rchunks(BATCH).enumerate() {
-                    cur.bottom = chunk.first().copied();
-                    cur.backfill_done = (i + 1) * BATCH >= total;
-                    plan.push((chunk.to_vec(), cur));
-                }
+                let plan = backfill_plan(&all, &mut cur);
                 fetch_and_store(
                     session,
                     acct,
@@ -480,13 +474,7 @@ async fn sync_folder(
                     })
                     .await??;
             } else {
-                let total = below.len();
-                let mut plan = Vec::new();
-                for (i, chunk) in below.rchunks(BATCH).enumerate() {
-                    cur.bottom = chunk.first().copied();
-                    cur.backfill_done = (i + 1) * BATCH >= total;
-                    plan.push((chunk.to_vec(), cur));
-                }
+                let plan = backfill_plan(&below, &mut cur);
                 fetch_and_store(
                     session,
                     acct,
@@ -534,6 +522,19 @@ async fn sync_folder(
             .await??;
     }
     Ok(report)
+}
+
+/// Batches of `uids` (ascending) newest first, each with the cursor to store once it is in:
+/// the batch's lowest UID as the new bottom, and done after the oldest batch. `cur` ends as the
+/// last batch's cursor.
+fn backfill_plan(uids: &[u32], cur: &mut FolderCursor) -> Vec<(Vec<u32>, FolderCursor)> {
+    let mut plan = Vec::new();
+    for (i, chunk) in uids.rchunks(BATCH).enumerate() {
+        cur.bottom = chunk.first().copied();
+        cur.backfill_done = (i + 1) * BATCH >= uids.len();
+        plan.push((chunk.to_vec(), *cur));
+    }
+    plan
 }
 
 type Pending = oneshot::Receiver<Result<BatchOutcome, StoreError>>;

@@ -151,6 +151,25 @@ fn write<T>(
     store.write(f)
 }
 
+/// Records that an item is still of unknown fate (with why) and reports it to the user.
+fn still_unknown(
+    env: &Env<'_>,
+    report: &mut FlushReport,
+    id: i64,
+    class: String,
+    note: String,
+) -> Result<(), StoreError> {
+    write(env, |tx| {
+        store_outbox::note_unknown(tx, id, &note, env.clock.now())
+    })?;
+    report.unknown.push(ItemOutcome {
+        id,
+        class,
+        error: note,
+    });
+    Ok(())
+}
+
 /// An exclusive lock on the outbox for this process, released on drop (and by the OS when the
 /// process dies, which is what makes `sending` rows safe to recover).
 pub struct FlushLock {
@@ -407,14 +426,7 @@ pub async fn flush(env: &Env<'_>, opts: FlushOptions) -> Result<FlushReport, Out
                 "{UNKNOWN_HINT} (could not check the Sent folder: {})",
                 f.error
             );
-            write(env, |tx| {
-                store_outbox::note_unknown(tx, item.id, &note, env.clock.now())
-            })?;
-            report.unknown.push(ItemOutcome {
-                id: item.id,
-                class: f.class.as_str().into(),
-                error: note,
-            });
+            still_unknown(env, &mut report, item.id, f.class.as_str().into(), note)?;
             continue;
         }
         match reconcile(env, &item).await {
@@ -430,31 +442,18 @@ pub async fn flush(env: &Env<'_>, opts: FlushOptions) -> Result<FlushReport, Out
             }
             Ok(Reconciled::NotFound) => {
                 let note = format!("not found in the Sent folder: it {UNKNOWN_HINT}");
-                write(env, |tx| {
-                    store_outbox::note_unknown(tx, item.id, &note, env.clock.now())
-                })?;
-                report.unknown.push(ItemOutcome {
-                    id: item.id,
-                    class: item
-                        .error_class
-                        .clone()
-                        .unwrap_or_else(|| "retryable".into()),
-                    error: note,
-                });
+                let class = item
+                    .error_class
+                    .clone()
+                    .unwrap_or_else(|| "retryable".into());
+                still_unknown(env, &mut report, item.id, class, note)?;
             }
             Err(f) => {
                 let note = format!(
                     "{UNKNOWN_HINT} (could not check the Sent folder: {})",
                     f.error
                 );
-                write(env, |tx| {
-                    store_outbox::note_unknown(tx, item.id, &note, env.clock.now())
-                })?;
-                report.unknown.push(ItemOutcome {
-                    id: item.id,
-                    class: f.class.as_str().into(),
-                    error: note,
-                });
+                still_unknown(env, &mut report, item.id, f.class.as_str().into(), note)?;
                 if matches!(f.class, ErrorClass::Offline | ErrorClass::Auth) {
                     down.insert(item.account_id, f);
                 }
