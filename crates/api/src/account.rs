@@ -43,6 +43,108 @@ pub struct AddImapParams {
     pub extra_folders: Vec<String>,
 }
 
+/// What a front end sends to add a mail account: a preset (or the servers by hand) and the
+/// password. Resolved into [`AddImapParams`] by [`AddEmailParams::resolve`], the one place that
+/// fills in ports and security from a preset, so the CLI, the window and HTTP agree.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct AddEmailParams {
+    pub name: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    /// `gmail`, `microsoft`, `fastmail`, `icloud`, `yahoo` (see [`PRESETS`]).
+    pub preset: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_security: Option<Security>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Option<Security>,
+    /// Defaults to the address.
+    pub username: Option<String>,
+    pub password: String,
+    #[serde(default)]
+    pub extra_folders: Vec<String>,
+}
+
+impl AddEmailParams {
+    /// Fills in what the preset knows; names the missing field otherwise.
+    pub fn resolve(self, ca_file: Option<PathBuf>) -> Result<AddImapParams> {
+        let p = match &self.preset {
+            Some(id) => Some(preset(id).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "cannot add account: unknown preset {id:?} (known: {})",
+                    PRESETS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                ))
+            })?),
+            None => None,
+        };
+        let missing = |what: &str| {
+            ApiError::invalid(format!(
+                "cannot add account: {what} is required (or choose a preset)"
+            ))
+        };
+        let imap_host = self
+            .imap_host
+            .filter(|h| !h.trim().is_empty())
+            .or(p.map(|p| p.imap.0.to_string()))
+            .ok_or_else(|| missing("the IMAP server"))?;
+        let imap_security = self
+            .imap_security
+            .or(p.map(|p| p.imap.2))
+            .ok_or_else(|| missing("the IMAP security (tls or starttls)"))?;
+        let imap_port = self
+            .imap_port
+            .or(p.map(|p| p.imap.1))
+            .unwrap_or(match imap_security {
+                Security::Tls => 993,
+                Security::Starttls => 143,
+            });
+        let smtp_host = self
+            .smtp_host
+            .filter(|h| !h.trim().is_empty())
+            .or(p.map(|p| p.smtp.0.to_string()))
+            .unwrap_or_else(|| imap_host.clone());
+        let smtp_port = self.smtp_port.or(p.map(|p| p.smtp.1)).unwrap_or(587);
+        let smtp_security =
+            self.smtp_security
+                .or(p.map(|p| p.smtp.2))
+                .unwrap_or(if smtp_port == 465 {
+                    Security::Tls
+                } else {
+                    Security::Starttls
+                });
+        if self.password.is_empty() {
+            return Err(ApiError::invalid(
+                "cannot add account: the password is empty",
+            ));
+        }
+        Ok(AddImapParams {
+            name: self.name,
+            username: self
+                .username
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| self.email.clone()),
+            email: self.email,
+            display_name: self.display_name,
+            imap_host,
+            imap_port,
+            imap_security,
+            smtp_host,
+            smtp_port,
+            smtp_security,
+            password: Secret::new(self.password),
+            ca_file,
+            extra_folders: self.extra_folders,
+        })
+    }
+}
+
+/// [`account_add_imap`] from a front end's [`AddEmailParams`] (no CA file: that is a CLI option).
+pub fn account_add_email(ctx: &Ctx, p: &AddEmailParams) -> Result<AccountInfo> {
+    account_add_imap(ctx, p.clone().resolve(None)?)
+}
+
 /// Maps an IMAP failure onto what a front end branches on.
 pub(crate) fn imap_api_error(e: &ImapError) -> ApiError {
     let code = match e.class() {
@@ -163,7 +265,7 @@ pub fn verify_imap_login(config: &EmailConfig, auth: &ImapAuth) -> Result<(), Im
 }
 
 /// Overall state of an account, derived from its streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncStatus {
     /// Never synced yet.
@@ -176,7 +278,7 @@ pub enum SyncStatus {
     Disabled,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AccountHealth {
     pub status: SyncStatus,
     /// Messages stored for this account (not deleted on the server).
@@ -190,7 +292,7 @@ pub struct AccountHealth {
     pub streams: Vec<StreamHealth>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AccountInfo {
     pub id: i64,
     pub name: String,

@@ -10,7 +10,8 @@ use switchboard_store::taxonomy;
 
 use crate::{ApiError, Ctx, Result};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct ListCasesParams {
     pub status: Option<String>,
     /// "Name" or "Parent › Name".
@@ -22,7 +23,7 @@ pub struct ListCasesParams {
     pub offset: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ListCasesResult {
     pub cases: Vec<CaseSummary>,
     /// Cases matching the status filter, ignoring limit and offset.
@@ -77,25 +78,34 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
     Ok(ListCasesResult { cases: list, total })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: CaseSummary,
     pub messages: Vec<MessageView>,
     pub notes: Vec<NoteView>,
+    /// The customer's identities and every case on any channel (this one included), so the
+    /// case view always shows their whole history.
+    pub contact_history: Option<switchboard_store::contacts::ContactDetail>,
 }
 
 pub fn case_show(ctx: &Ctx, case_id: i64) -> Result<CaseDetail> {
     let store = ctx.store();
     let conn = store.conn();
+    let case = cases::summary(conn, case_id)?;
+    let contact_history = match &case.contact {
+        Some(c) => Some(switchboard_store::contacts::contact_detail(conn, c.id)?),
+        None => None,
+    };
     Ok(CaseDetail {
-        case: cases::summary(conn, case_id)?,
+        case,
         messages: cases::messages(conn, case_id)?,
         notes: cases::notes(conn, case_id)?,
+        contact_history,
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct SearchParams {
     pub query: String,
     #[serde(default)]
@@ -103,7 +113,7 @@ pub struct SearchParams {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SearchResult {
     pub query: String,
     pub hits: Vec<SearchHit>,
@@ -118,7 +128,8 @@ pub fn case_search(ctx: &Ctx, p: &SearchParams) -> Result<SearchResult> {
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct SetStatusParams {
     pub case_id: i64,
     pub status: String,
@@ -129,7 +140,7 @@ pub struct SetStatusParams {
     pub until_reply: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SetStatusResult {
     pub case_id: i64,
     pub from: CaseStatus,
@@ -145,9 +156,12 @@ pub fn case_set_status(ctx: &Ctx, p: &SetStatusParams) -> Result<SetStatusResult
         (None, false) => None,
     };
     let now = ctx.now();
-    let (before, after) = ctx
-        .store()
-        .write(|tx| cases::set_status(tx, p.case_id, to, wake, "user", now))?;
+    let (before, after) = ctx.store().write(|tx| {
+        if to == CaseStatus::Resolved {
+            require_root_cause_to_resolve(tx.conn(), p.case_id)?;
+        }
+        cases::set_status(tx, p.case_id, to, wake, "user", now)
+    })?;
     Ok(SetStatusResult {
         case_id: p.case_id,
         from: before.status,
@@ -169,7 +183,7 @@ pub fn case_add_note(ctx: &Ctx, case_id: i64, text: &str) -> Result<NoteView> {
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TagResult {
     pub case_id: i64,
     pub root_cause: String,
@@ -190,7 +204,7 @@ pub fn case_tag_root_cause(ctx: &Ctx, case_id: i64, root_cause: &str) -> Result<
     })?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LabelResult {
     pub case_id: i64,
     pub label: String,
@@ -211,9 +225,208 @@ pub fn case_label(ctx: &Ctx, case_id: i64, label: &str) -> Result<LabelResult> {
     })?)
 }
 
+/// Params of every command that acts on one case and needs nothing else.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseIdParams {
+    pub case_id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseAddNoteParams {
+    pub case_id: i64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseTagRootCauseParams {
+    pub case_id: i64,
+    /// "Name" or "Parent › Name".
+    pub root_cause: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseLabelParams {
+    pub case_id: i64,
+    pub label: String,
+}
+
 /// Reads a time a person typed ("+3d", "2026-12-01 14:00", "tomorrow") in local time.
 pub fn parse_when(ctx: &Ctx, input: &str) -> Result<i64> {
     let offset = *chrono::Local::now().offset();
     switchboard_core::when::parse_when(input, ctx.now(), offset)
         .map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow: the "root cause required" rule, snooze and its wake-up sweep, channel reason,
+// priority.
+// ---------------------------------------------------------------------------------------------
+
+/// With the `require_root_cause` setting on, a case that is not yet resolved cannot become
+/// resolved without a root cause. Checked inside the status change's transaction.
+fn require_root_cause_to_resolve(
+    conn: &switchboard_store::Connection,
+    case_id: i64,
+) -> switchboard_store::Result<()> {
+    use switchboard_store::{StoreError, settings};
+    if !settings::get_bool(conn, settings::REQUIRE_ROOT_CAUSE)? {
+        return Ok(());
+    }
+    cases::ensure_case(conn, case_id)?;
+    let already = switchboard_store::outbox::case_status(conn, case_id)? == "resolved";
+    if already || taxonomy::case_has_root_cause(conn, case_id)? {
+        return Ok(());
+    }
+    Err(StoreError::Conflict(format!(
+        "cannot resolve case #{case_id}: a root cause is required to resolve (setting require_root_cause); tag it first, e.g. `switchboard case tag {case_id} \"Shipping › Late delivery\"`"
+    )))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct CaseSnoozeParams {
+    pub case_id: i64,
+    /// When to wake: `2026-12-01`, `"2026-12-01 14:00"`, RFC 3339, `+3d`, `tomorrow`.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Wake when the customer writes (instead of, not as well as, a time).
+    #[serde(default)]
+    pub until_reply: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseSnoozeResult {
+    pub case_id: i64,
+    /// The status before.
+    pub from: String,
+    pub snoozed_until: Option<i64>,
+    pub until_reply: bool,
+}
+
+/// Snoozes a case until a time or until the customer replies (core `change_status`).
+pub fn case_snooze(ctx: &Ctx, p: &CaseSnoozeParams) -> Result<CaseSnoozeResult> {
+    let wake = match (&p.until, p.until_reply) {
+        (Some(_), true) => {
+            return Err(ApiError::invalid(format!(
+                "cannot snooze case #{}: give either a time (until) or until_reply, not both",
+                p.case_id
+            )));
+        }
+        (Some(w), false) => Wake::At(parse_when(ctx, w)?),
+        (None, true) => Wake::OnReply,
+        (None, false) => {
+            return Err(ApiError::invalid(format!(
+                "cannot snooze case #{}: say until when (until WHEN) or until_reply",
+                p.case_id
+            )));
+        }
+    };
+    if let Wake::At(at) = wake
+        && at <= ctx.now()
+    {
+        return Err(ApiError::invalid(format!(
+            "cannot snooze case #{} until {}: that time has already passed",
+            p.case_id,
+            p.until.as_deref().unwrap_or_default()
+        )));
+    }
+    let now = ctx.now();
+    let (before, after) = ctx.store().write(|tx| {
+        cases::set_status(tx, p.case_id, CaseStatus::Snoozed, Some(wake), "user", now)
+    })?;
+    Ok(CaseSnoozeResult {
+        case_id: p.case_id,
+        from: before.status.as_str().to_string(),
+        snoozed_until: after.snoozed_until,
+        until_reply: after.snooze_until_reply,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseWakeDueResult {
+    /// Cases whose snooze ended and that are open again.
+    pub woken: Vec<switchboard_store::triage::WokenCase>,
+}
+
+/// Wakes every snoozed case whose time has come. Front ends run it before showing the inbox
+/// (the CLI before `case list`, the desktop every minute, sync after each pass).
+pub fn case_wake_due(ctx: &Ctx, _: &crate::rpc::NoParams) -> Result<CaseWakeDueResult> {
+    let now = ctx.now();
+    let woken = ctx
+        .store()
+        .write(|tx| switchboard_store::triage::wake_due(tx, now))?;
+    Ok(CaseWakeDueResult { woken })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct CaseSetReasonParams {
+    pub case_id: i64,
+    /// phone_tree, earlier_channel_failed, faster, prefers_channel, other; `none` clears it.
+    pub reason: String,
+    /// Free text, e.g. what failed before.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseSetReasonResult {
+    pub case_id: i64,
+    pub from: Option<String>,
+    /// As stored: `reason` or `reason: text`; null when cleared.
+    pub channel_reason: Option<String>,
+    pub changed: bool,
+}
+
+pub fn case_set_reason(ctx: &Ctx, p: &CaseSetReasonParams) -> Result<CaseSetReasonResult> {
+    let now = ctx.now();
+    let (before, after) = ctx.store().write(|tx| {
+        switchboard_store::triage::set_reason(
+            tx,
+            p.case_id,
+            Some(&p.reason),
+            p.text.as_deref(),
+            now,
+        )
+    })?;
+    Ok(CaseSetReasonResult {
+        case_id: p.case_id,
+        changed: before != after,
+        from: before,
+        channel_reason: after,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseSetPriorityParams {
+    pub case_id: i64,
+    /// low, normal, high or urgent.
+    pub priority: String,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseSetPriorityResult {
+    pub case_id: i64,
+    pub from: String,
+    pub priority: String,
+    pub changed: bool,
+}
+
+pub fn case_set_priority(ctx: &Ctx, p: &CaseSetPriorityParams) -> Result<CaseSetPriorityResult> {
+    let priority: switchboard_core::Priority = p.priority.parse().map_err(|_| {
+        ApiError::invalid(format!(
+            "bad priority {:?}: use low, normal, high or urgent",
+            p.priority
+        ))
+    })?;
+    let now = ctx.now();
+    let before = ctx.store().write(|tx| {
+        switchboard_store::triage::set_priority(tx, p.case_id, priority, "user", now)
+    })?;
+    Ok(CaseSetPriorityResult {
+        case_id: p.case_id,
+        changed: before != priority.as_str(),
+        from: before,
+        priority: priority.as_str().to_string(),
+    })
 }

@@ -4,7 +4,7 @@ use switchboard_store::StoreError;
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 /// What a front end branches on. Add a variant only when some UI needs to tell it apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// The named thing does not exist.
@@ -25,7 +25,7 @@ pub enum Code {
     Unavailable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: Code,

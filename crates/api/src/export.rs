@@ -71,6 +71,10 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
                 let detail = crate::case::CaseDetail {
                     messages: cases::messages(conn, case.id)?,
                     notes: cases::notes(conn, case.id)?,
+                    contact_history: match &case.contact {
+                        Some(c) => Some(switchboard_store::contacts::contact_detail(conn, c.id)?),
+                        None => None,
+                    },
                     case: case.clone(),
                 };
                 messages += detail.messages.len();

@@ -7,15 +7,31 @@
 mod error;
 
 pub mod account;
+pub mod app;
 pub mod backup;
 pub mod case;
+pub mod case_ops;
+pub mod contact;
+pub mod demo;
 pub mod export;
+pub mod followup;
+pub mod history;
+pub mod hours;
 pub mod import;
+pub mod mastodon_account;
+pub mod notice;
 pub mod oauth_account;
+pub mod offline;
 pub mod outbox;
+pub mod protocol;
 pub mod reply;
 pub mod root_cause;
+pub mod rpc;
+pub mod settings;
+pub mod social_account;
+mod social_reply;
 pub mod sync;
+pub mod template;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};

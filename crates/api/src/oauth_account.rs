@@ -15,7 +15,7 @@ pub use switchboard_channels::oauth::open_browser;
 
 use crate::{ApiError, Code, Ctx, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub struct AddOAuthAccountParams {
     /// `google` (`gmail`) or `microsoft` (`outlook`).
     pub provider: String,
@@ -24,10 +24,11 @@ pub struct AddOAuthAccountParams {
     /// The mailbox address (also the sign-in hint and the XOAUTH2 user).
     pub email: Option<String>,
     /// Skip the IMAP check (tests against a mock provider; offline setup).
+    #[serde(default)]
     pub skip_imap_check: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AddOAuthAccountResult {
     pub id: i64,
     pub name: String,
@@ -65,6 +66,20 @@ fn parse_provider(s: &str) -> Result<Provider> {
         ApiError::invalid(format!(
             "cannot add account: unknown OAuth provider {s:?} (expected gmail or microsoft)"
         ))
+    })
+}
+
+/// [`account_add_oauth`] for the window and HTTP: the sign-in page opens in the system browser
+/// (never an embedded webview, which Google refuses); the call returns once the browser has
+/// come back to the loopback redirect, or with `unavailable` after the sign-in timeout.
+pub fn account_add_oauth_in_browser(
+    ctx: &Ctx,
+    p: &AddOAuthAccountParams,
+) -> Result<AddOAuthAccountResult> {
+    account_add_oauth(ctx, p, &|url| {
+        if let Err(e) = open_browser(url) {
+            tracing::warn!(error = %e, url, "cannot open the system browser for the sign-in");
+        }
     })
 }
 

@@ -28,7 +28,7 @@ pub fn flush_env(ctx: &Ctx) -> Env<'_> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct OutboxEntry {
     pub id: i64,
     pub state: String,
@@ -48,9 +48,10 @@ pub struct OutboxEntry {
     pub hint: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub struct OutboxListParams {
     /// Include sent items (default: only what still needs attention).
+    #[serde(default)]
     pub include_sent: bool,
 }
 
@@ -68,7 +69,20 @@ pub fn outbox_list(ctx: &Ctx, p: &OutboxListParams) -> Result<Vec<OutboxEntry>> 
                 .find(|a| a.id == i.account_id)
                 .map(|a| a.name.clone())
                 .unwrap_or_else(|| format!("#{}", i.account_id));
-            let discarded = payload.as_ref().is_some_and(|p| p.discarded_at.is_some());
+            // Any channel's payload may carry `discarded_at` (store::outbox::discard sets it).
+            let discarded = i.payload.get("discarded_at").is_some_and(|v| !v.is_null());
+            // Social items: who the post answers or the DM goes to.
+            let social_to: Vec<String> = serde_json::from_value::<
+                switchboard_sync::social::SocialPayload,
+            >(i.payload.clone())
+            .ok()
+            .and_then(|p| {
+                p.recipient
+                    .map(|r| r.handle.unwrap_or(r.external_id))
+                    .or_else(|| p.reply_to.map(|r| r.external_id))
+            })
+            .into_iter()
+            .collect();
             let hint = match i.state {
                 OutboxState::Unknown => Some(UNKNOWN_HINT.replace("ID", &i.id.to_string())),
                 OutboxState::Failed if !discarded => Some(format!(
@@ -88,7 +102,7 @@ pub fn outbox_list(ctx: &Ctx, p: &OutboxListParams) -> Result<Vec<OutboxEntry>> 
                 to: payload
                     .as_ref()
                     .map(|p| p.draft.to.iter().map(|m| m.email.clone()).collect())
-                    .unwrap_or_default(),
+                    .unwrap_or(social_to),
                 subject: payload.as_ref().map(|p| p.draft.subject.clone()),
                 message_id: i.idempotency_key,
                 attempts: i.attempts,

@@ -21,15 +21,20 @@ use crate::{ApiError, Code, Ctx, Result};
 
 const CHANNEL: &str = "email";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct ReplyParams {
     pub case_id: i64,
     pub text: String,
     /// Send from this account instead of the one the conversation arrived on.
     pub account: Option<String>,
+    /// Social channels only: `true` sends a direct message, `false` a public reply; unset
+    /// answers the way the customer wrote (a public post publicly, a DM privately).
+    #[serde(default)]
+    pub private: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReplyResult {
     pub case_id: i64,
     pub outbox_id: i64,
@@ -49,6 +54,16 @@ pub fn reply_create(ctx: &Ctx, p: &ReplyParams) -> Result<ReplyResult> {
     let text = p.text.trim_end().to_string();
     if text.trim().is_empty() {
         return Err(ApiError::invalid("cannot reply: the reply is empty"));
+    }
+    // Bluesky/Mastodon cases answer on their own channel (crate::social_reply).
+    if let Some(channel) = crate::social_reply::channel_for(ctx, p)? {
+        return crate::social_reply::reply_social(ctx, p, &channel, &text);
+    }
+    if p.private == Some(false) {
+        return Err(ApiError::invalid(format!(
+            "cannot reply publicly to case #{}: email replies are always private",
+            p.case_id
+        )));
     }
     let now = ctx.now();
     let mut store = ctx.store();

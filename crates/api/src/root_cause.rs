@@ -19,3 +19,105 @@ pub fn root_cause_list(ctx: &Ctx) -> Result<Vec<RootCause>> {
 pub fn label_list(ctx: &Ctx) -> Result<Vec<Label>> {
     Ok(taxonomy::labels(ctx.store().conn())?)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Taxonomy upkeep and the fix lifecycle.
+// ---------------------------------------------------------------------------------------------
+
+pub use switchboard_store::taxonomy::MergeOutcome;
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+pub struct RootCauseRenameParams {
+    /// "Name" or "Parent › Name".
+    pub root_cause: String,
+    pub new_name: String,
+}
+
+pub fn root_cause_rename(ctx: &Ctx, p: &RootCauseRenameParams) -> Result<RootCause> {
+    let now = ctx.now();
+    Ok(ctx
+        .store()
+        .write(|tx| taxonomy::rename(tx, &p.root_cause, &p.new_name, now))?)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct RootCauseMoveParams {
+    pub root_cause: String,
+    /// The new parent (top-level); absent to make it top-level.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+pub fn root_cause_move(ctx: &Ctx, p: &RootCauseMoveParams) -> Result<RootCause> {
+    let now = ctx.now();
+    Ok(ctx
+        .store()
+        .write(|tx| taxonomy::move_to(tx, &p.root_cause, p.parent.as_deref(), now))?)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+pub struct RootCauseMergeParams {
+    /// Merged away: its cases move to `into`, and it is archived.
+    pub root_cause: String,
+    pub into: String,
+}
+
+pub fn root_cause_merge(ctx: &Ctx, p: &RootCauseMergeParams) -> Result<MergeOutcome> {
+    let now = ctx.now();
+    Ok(ctx
+        .store()
+        .write(|tx| taxonomy::merge(tx, &p.root_cause, &p.into, now))?)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+pub struct RootCauseArchiveParams {
+    pub root_cause: String,
+    /// False restores an archived one.
+    #[serde(default = "yes")]
+    pub archived: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub fn root_cause_archive(ctx: &Ctx, p: &RootCauseArchiveParams) -> Result<RootCause> {
+    let now = ctx.now();
+    Ok(ctx
+        .store()
+        .write(|tx| taxonomy::set_archived(tx, &p.root_cause, p.archived, now))?)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct RootCauseSetStatusParams {
+    pub root_cause: String,
+    /// `open`, `fixing` or `fixed`.
+    pub status: String,
+    /// What was fixed (kept with `fixed`).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct RootCauseSetStatusResult {
+    pub from: String,
+    pub root_cause: RootCause,
+    pub changed: bool,
+}
+
+pub fn root_cause_set_status(
+    ctx: &Ctx,
+    p: &RootCauseSetStatusParams,
+) -> Result<RootCauseSetStatusResult> {
+    let now = ctx.now();
+    let (before, after) = ctx
+        .store()
+        .write(|tx| taxonomy::set_status(tx, &p.root_cause, &p.status, p.note.as_deref(), now))?;
+    Ok(RootCauseSetStatusResult {
+        from: before.status.clone(),
+        changed: before != after,
+        root_cause: after,
+    })
+}

@@ -165,6 +165,9 @@ pub(crate) fn sync_api_error(e: &SyncError) -> ApiError {
 pub struct AccountSyncResult {
     pub account: String,
     pub report: Option<PassReport>,
+    /// Bluesky/Mastodon accounts: what each stream did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<switchboard_sync::social::SocialPassReport>,
     pub error: Option<String>,
     pub error_class: Option<ErrorClass>,
 }
@@ -187,7 +190,16 @@ pub fn sync_all_once(
     only: Option<&str>,
     on_event: &mut dyn FnMut(&SyncEvent),
 ) -> Result<SyncResult> {
-    let accts = email_accounts(ctx, only)?;
+    let only_social = match only {
+        Some(name) => accounts::by_name(ctx.store().conn(), name)?
+            .is_some_and(|a| switchboard_sync::social::is_social(&a.kind)),
+        None => false,
+    };
+    let accts = if only_social {
+        vec![]
+    } else {
+        email_accounts(ctx, only)?
+    };
     let mut result = SyncResult::default();
     for acct in accts {
         let auth = imap_auth(ctx, &acct);
@@ -204,18 +216,86 @@ pub fn sync_all_once(
             Ok(report) => AccountSyncResult {
                 account: acct.name.clone(),
                 report: Some(report),
+                social: None,
                 error: None,
                 error_class: None,
             },
             Err(e) => AccountSyncResult {
                 account: acct.name.clone(),
                 report: None,
+                social: None,
                 error: Some(e.to_string()),
                 error_class: Some(e.class()),
             },
         });
     }
+    if only.is_none() || only_social {
+        result.accounts.extend(sync_social_once(ctx, only)?);
+    }
+    // Snoozes whose time has come open now, whatever the network did (a timed snooze must not
+    // wait for the window or `case list` to notice it).
+    crate::case::case_wake_due(ctx, &crate::rpc::NoParams {})?;
     Ok(result)
+}
+
+/// Enabled social accounts (Bluesky, Mastodon): the named one, or all.
+fn social_accounts(ctx: &Ctx, only: Option<&str>) -> Result<Vec<accounts::Account>> {
+    let store = ctx.store();
+    let conn = store.conn();
+    let mut out = Vec::new();
+    for a in accounts::list(conn)? {
+        if !switchboard_sync::social::is_social(&a.kind)
+            || only.is_some_and(|n| !a.name.eq_ignore_ascii_case(n))
+            || (only.is_none() && !a.enabled)
+            || mailbox::is_removed(conn, a.id)?
+        {
+            continue;
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// One pass over every social account (or the named one). A failing account or stream is
+/// recorded in its health and reported; the others still run.
+pub fn sync_social_once(ctx: &Ctx, only: Option<&str>) -> Result<Vec<AccountSyncResult>> {
+    let accts = social_accounts(ctx, only)?;
+    if accts.is_empty() {
+        return Ok(vec![]);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ApiError::new(Code::Io, format!("cannot start the network runtime: {e}")))?;
+    let env = switchboard_sync::social::Env {
+        store: &ctx.store,
+        secrets: ctx.secrets(),
+        clock: &*ctx.clock,
+    };
+    let mut out = Vec::new();
+    for a in accts {
+        let r = rt.block_on(switchboard_sync::social::sync_once(&env, &a));
+        out.push(match r {
+            Ok(rep) => {
+                let failed = rep.first_error().map(|(e, c)| (e.to_owned(), c.to_owned()));
+                AccountSyncResult {
+                    account: a.name.clone(),
+                    report: None,
+                    error: failed.as_ref().map(|(e, _)| e.clone()),
+                    error_class: failed.and_then(|(_, c)| ErrorClass::parse(&c)),
+                    social: Some(rep),
+                }
+            }
+            Err(e) => AccountSyncResult {
+                account: a.name.clone(),
+                report: None,
+                social: None,
+                error: Some(e.to_string()),
+                error_class: ErrorClass::parse(e.class()),
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// Stops a running [`sync_watch`] from another thread.
@@ -249,8 +329,23 @@ pub fn sync_watch(
     stop: watch::Receiver<bool>,
     on_event: &mut dyn FnMut(&SyncEvent),
 ) -> Result<()> {
-    let accts = email_accounts(ctx, params.account.as_deref())?;
-    if accts.is_empty() {
+    let only = params.account.as_deref();
+    let only_social = match only {
+        Some(name) => accounts::by_name(ctx.store().conn(), name)?
+            .is_some_and(|a| switchboard_sync::social::is_social(&a.kind)),
+        None => false,
+    };
+    let accts = if only_social {
+        vec![]
+    } else {
+        email_accounts(ctx, only)?
+    };
+    let social = if only.is_none() || only_social {
+        social_accounts(ctx, only)?
+    } else {
+        vec![]
+    };
+    if accts.is_empty() && social.is_empty() {
         return Err(ApiError::new(
             Code::NotFound,
             "cannot sync: there is no enabled email account (add one with `switchboard account add imap`)",
@@ -277,7 +372,37 @@ pub fn sync_watch(
                 }
             }
         }));
+        // Social providers have no push channel we can use without a server: poll them.
+        // Failures are recorded in each stream's health (account list) and retried next round.
+        let social_poll = {
+            let mut stop = stop_rx.clone();
+            let social = &social;
+            async move {
+                if social.is_empty() {
+                    return;
+                }
+                let env = switchboard_sync::social::Env {
+                    store: &ctx.store,
+                    secrets: ctx.secrets(),
+                    clock: &*ctx.clock,
+                };
+                loop {
+                    for a in social {
+                        if let Err(e) = switchboard_sync::social::sync_once(&env, a).await {
+                            tracing::warn!(account = %a.name, error = %e, "social sync failed");
+                        }
+                    }
+                    tokio::select! {
+                        _ = stop.wait_for(|s| *s) => break,
+                        _ = tokio::time::sleep(SOCIAL_POLL) => {}
+                    }
+                }
+            }
+        };
         // Workers end on their own once the stop is forwarded (IDLE ended, logged out).
-        tokio::join!(workers, forward);
+        tokio::join!(workers, forward, social_poll);
     })
 }
+
+/// How often `sync_watch` polls social accounts (Bluesky suggests 30–60 s for notifications).
+pub const SOCIAL_POLL: std::time::Duration = std::time::Duration::from_secs(60);

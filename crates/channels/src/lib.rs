@@ -6,3 +6,4 @@ pub mod account;
 pub mod email;
 pub mod oauth;
 pub mod secrets;
+pub mod social;

@@ -9,9 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use switchboard_api::account::{
-    self, AccountInfo, AddImapParams, PRESETS, Secret, Security, preset,
-};
+use switchboard_api::account::{self, AccountInfo, Secret, Security};
 use switchboard_api::export::iso;
 use switchboard_api::sync::{self as apisync, PassReport, Phase, SyncEvent, WatchParams};
 use switchboard_api::{ApiError, Code, Ctx};
@@ -95,67 +93,24 @@ pub fn run_add_imap(ctx: &Ctx, a: ImapAddArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    let p = match &a.preset {
-        Some(id) => Some(preset(id).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "cannot add account: unknown preset {id:?} (known: {})",
-                PRESETS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
-            ))
-        })?),
-        None => None,
-    };
-    let missing = |what: &str| {
-        ApiError::invalid(format!(
-            "cannot add account: --{what} is required (or use --preset)"
-        ))
-    };
-    let imap_host = a
-        .imap_host
-        .or(p.map(|p| p.imap.0.to_string()))
-        .ok_or_else(|| missing("imap-host"))?;
-    let imap_security = a
-        .security
-        .or(p.map(|p| p.imap.2))
-        .ok_or_else(|| missing("security"))?;
-    let imap_port = a
-        .imap_port
-        .or(p.map(|p| p.imap.1))
-        .unwrap_or(match imap_security {
-            Security::Tls => 993,
-            Security::Starttls => 143,
-        });
-    let smtp_host = a
-        .smtp_host
-        .or(p.map(|p| p.smtp.0.to_string()))
-        .unwrap_or_else(|| imap_host.clone());
-    let smtp_port = a.smtp_port.or(p.map(|p| p.smtp.1)).unwrap_or(587);
-    let smtp_security = a
-        .smtp_security
-        .or(p.map(|p| p.smtp.2))
-        .unwrap_or(if smtp_port == 465 {
-            Security::Tls
-        } else {
-            Security::Starttls
-        });
     let password = read_password()?;
-    let info = account::account_add_imap(
-        ctx,
-        AddImapParams {
-            name: a.name,
-            username: a.username.unwrap_or_else(|| a.email.clone()),
-            email: a.email,
-            display_name: a.display_name,
-            imap_host,
-            imap_port,
-            imap_security,
-            smtp_host,
-            smtp_port,
-            smtp_security,
-            password,
-            ca_file: a.ca_file,
-            extra_folders: a.folders,
-        },
-    )?;
+    let params = account::AddEmailParams {
+        name: a.name,
+        email: a.email,
+        display_name: a.display_name,
+        preset: a.preset,
+        imap_host: a.imap_host,
+        imap_port: a.imap_port,
+        imap_security: a.security,
+        smtp_host: a.smtp_host,
+        smtp_port: a.smtp_port,
+        smtp_security: a.smtp_security,
+        username: a.username,
+        password: password.expose().to_string(),
+        extra_folders: a.folders,
+    }
+    .resolve(a.ca_file)?;
+    let info = account::account_add_imap(ctx, params)?;
     if a.json {
         crate::print_json(&info)?;
     } else {
@@ -351,7 +306,22 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
                         r.account,
                         r.error_class.map(|c| c.to_string()).unwrap_or_default()
                     ),
-                    (None, None) => {}
+                    // Bluesky/Mastodon: stored items per stream (helper A).
+                    (None, None) => {
+                        if let Some(s) = &r.social {
+                            let parts: Vec<String> = s
+                                .streams
+                                .iter()
+                                .map(|st| {
+                                    format!(
+                                        "{} {} new, {} quarantined",
+                                        st.stream, st.stored, st.quarantined
+                                    )
+                                })
+                                .collect();
+                            println!("{}: synced: {}", r.account, parts.join("; "));
+                        }
+                    }
                 }
             }
         }

@@ -16,6 +16,9 @@ pub struct ReplyArgs {
     /// Send from this account (needed when the case's mail was imported into the archive).
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
+    /// Bluesky/Mastodon: send a direct message instead of a public reply.
+    #[arg(long)]
+    pub private: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -68,6 +71,7 @@ pub fn run_reply(ctx: &Ctx, a: ReplyArgs) -> anyhow::Result<()> {
             case_id: a.case_id,
             text,
             account: a.account,
+            private: a.private.then_some(true),
         },
     )?;
     if a.json {

@@ -4,7 +4,13 @@
 //! On failure: one line on stderr naming what and why, and a non-zero exit.
 
 mod commands_account;
+mod commands_case_ops;
+mod commands_mastodon;
 mod commands_outbox;
+mod commands_protocol;
+mod commands_serve;
+mod commands_social;
+mod commands_workflow;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -80,6 +86,33 @@ enum Command {
     Account(AccountCommand),
     /// Fetch mail: one pass with --once, else keep watching (IDLE) until Ctrl-C.
     Sync(commands_account::SyncArgs),
+    /// The response protocol: ordered rules run on every inbound message.
+    #[command(subcommand)]
+    Protocol(commands_protocol::ProtocolCommand),
+    /// Business hours, holidays, and the response-target settings.
+    #[command(subcommand)]
+    Hours(commands_protocol::HoursCommand),
+    /// Response-time targets: pending responses, breaches, the sweep, one case's clock.
+    #[command(subcommand)]
+    Sla(commands_protocol::SlaCommand),
+    /// Dated reminders on cases: add, list (due / overdue), done.
+    #[command(subcommand)]
+    Followup(commands_workflow::FollowupCommand),
+    /// Reply templates with {variables} and per-channel variants.
+    #[command(subcommand)]
+    Template(commands_workflow::TemplateCommand),
+    /// Workspace settings (require_root_cause, business_name, agent_name).
+    #[command(subcommand)]
+    Settings(commands_workflow::SettingsCommand),
+    /// Customers across channels: show, suggested merges, merge, split, flags.
+    #[command(subcommand)]
+    Contact(commands_case_ops::ContactCommand),
+    /// Undo the last action (anywhere, or on one case with --case).
+    Undo(commands_case_ops::UndoArgs),
+    /// Serve the app over HTTP on 127.0.0.1 (for browser tests); prints the address and token.
+    Serve(commands_serve::ServeArgs),
+    /// Write the sample-data workspace (a small shop's complaints) into a folder.
+    Demo(commands_serve::DemoArgs),
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -106,6 +139,10 @@ enum AccountAddCommand {
     Gmail(commands_outbox::OAuthAddArgs),
     /// An Outlook / Microsoft 365 mailbox: sign in with Microsoft (OAuth2) in your browser.
     Microsoft(commands_outbox::OAuthAddArgs),
+    /// A Mastodon account: sign in on your server in the browser (or --token-stdin).
+    Mastodon(commands_mastodon::MastodonAddArgs),
+    /// A Bluesky account: handle + app password (read from stdin); signs in before saving.
+    Bluesky(commands_social::BlueskyAddArgs),
 }
 
 #[derive(Subcommand)]
@@ -135,6 +172,10 @@ enum CaseCommand {
     Tag { id: i64, root_cause: String },
     /// Put a label on a case (created on first use).
     Label { id: i64, label: String },
+    #[command(flatten)]
+    Workflow(commands_workflow::CaseWorkflow),
+    #[command(flatten)]
+    Ops(commands_case_ops::CaseOps),
 }
 
 #[derive(Args)]
@@ -169,6 +210,8 @@ enum RootCauseCommand {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Workflow(commands_workflow::RootCauseWorkflow),
 }
 
 fn main() {
@@ -433,6 +476,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Add(AccountAddCommand::Gmail(a))) => {
             commands_outbox::run_account_oauth(&open(&cli.data_dir)?, "google", a)?
         }
+        Command::Account(AccountCommand::Add(AccountAddCommand::Bluesky(a))) => {
+            commands_social::run_add(&open(&cli.data_dir)?, a)?
+        }
+        Command::Account(AccountCommand::Add(AccountAddCommand::Mastodon(a))) => {
+            commands_mastodon::run_add(&open(&cli.data_dir)?, a)?
+        }
         Command::Account(AccountCommand::Add(AccountAddCommand::Microsoft(a))) => {
             commands_outbox::run_account_oauth(&open(&cli.data_dir)?, "microsoft", a)?
         }
@@ -446,6 +495,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands_account::run_remove(&open(&cli.data_dir)?, &name)?
         }
         Command::Sync(a) => commands_account::run_sync(&open(&cli.data_dir)?, a)?,
+        Command::Protocol(c) => commands_protocol::run_protocol(&open(&cli.data_dir)?, c)?,
+        Command::Hours(c) => commands_protocol::run_hours(&open(&cli.data_dir)?, c)?,
+        Command::Sla(c) => commands_protocol::run_sla(&open(&cli.data_dir)?, c)?,
+        Command::Rootcause(RootCauseCommand::Workflow(c)) => {
+            commands_workflow::run_rootcause(&open(&cli.data_dir)?, c)?
+        }
+        Command::Followup(c) => commands_workflow::run_followup(&open(&cli.data_dir)?, c)?,
+        Command::Template(c) => commands_workflow::run_template(&open(&cli.data_dir)?, c)?,
+        Command::Settings(c) => commands_workflow::run_settings(&open(&cli.data_dir)?, c)?,
+        Command::Contact(c) => commands_case_ops::run_contact(&open(&cli.data_dir)?, c)?,
+        Command::Undo(a) => commands_case_ops::run_undo_args(&open(&cli.data_dir)?, a)?,
+        Command::Serve(a) => commands_serve::run_serve(&switchboard_store_dir(&cli.data_dir)?, a)?,
+        Command::Demo(a) => commands_serve::run_demo(&switchboard_store_dir(&cli.data_dir)?, a)?,
         Command::Backup { path } => {
             let ctx = open(&cli.data_dir)?;
             let r = api::backup::backup_create(&ctx, &path)?;
@@ -458,7 +520,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> {
     let ctx = open(data_dir)?;
     match cmd {
+        CaseCommand::Workflow(c) => commands_workflow::run_case(&ctx, c)?,
+        CaseCommand::Ops(c) => commands_case_ops::run_case(&ctx, c)?,
         CaseCommand::List(a) => {
+            // Snoozes that ended wake before the list is read.
+            api::case::case_wake_due(&ctx, &Default::default())?;
             let r = api::case::case_list(
                 &ctx,
                 &api::case::ListCasesParams {

@@ -6,6 +6,12 @@
 
 pub mod case;
 pub mod clock;
+pub mod followup;
+pub mod hours;
+pub mod protocol;
+pub mod similarity;
+pub mod sla;
+pub mod template;
 pub mod when;
 
 pub use case::{CaseState, CaseStatus, Direction, LifecycleError, Priority, Wake};

@@ -7,14 +7,14 @@ use switchboard_core::case::{self as lifecycle, CaseState, CaseStatus, Wake};
 use crate::events::{self, NewEvent};
 use crate::{Entity, Result, StoreError, Tx};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ContactRef {
     pub id: i64,
     pub name: Option<String>,
     pub address: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CaseSummary {
     pub id: i64,
     pub status: CaseStatus,
@@ -33,6 +33,10 @@ pub struct CaseSummary {
     pub created_at: i64,
     pub snoozed_until: Option<i64>,
     pub response_due_at: Option<i64>,
+    /// The contact has another open or recently resolved case (see `store::sla`).
+    pub repeat: bool,
+    /// A protocol rule (or the user) marked the case as needing no reply.
+    pub no_reply_needed: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,7 +63,8 @@ SELECT c.id, c.status, c.priority, c.subject, c.contact_id, ct.display_name,
          WHERE cc.case_id = c.id),
        (SELECT m.snippet FROM case_conversations cc JOIN messages m ON m.conversation_id = cc.conversation_id
          WHERE cc.case_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),
-       c.last_message_at, c.created_at, c.snoozed_until, c.response_due_at
+       c.last_message_at, c.created_at, c.snoozed_until, c.response_due_at,
+       EXISTS (SELECT 1 FROM case_repeats r WHERE r.case_id = c.id), c.no_reply_needed
   FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
@@ -86,6 +91,8 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
         created_at: r.get(12)?,
         snoozed_until: r.get(13)?,
         response_due_at: r.get(14)?,
+        repeat: r.get(15)?,
+        no_reply_needed: r.get(16)?,
         root_causes: Vec::new(),
         labels: Vec::new(),
     })
@@ -176,7 +183,7 @@ pub fn summary(conn: &Connection, id: i64) -> Result<CaseSummary> {
     Ok(c)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AttachmentView {
     pub id: i64,
     pub filename: Option<String>,
@@ -186,7 +193,7 @@ pub struct AttachmentView {
     pub inline: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MessageView {
     pub id: i64,
     pub conversation_id: i64,
@@ -206,7 +213,7 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NoteView {
     pub id: i64,
     pub body: String,
@@ -326,6 +333,14 @@ pub fn set_status(
     if after == before {
         return Ok((before, after));
     }
+    const STATE: [&str; 5] = [
+        "status",
+        "snoozed_until",
+        "snooze_until_reply",
+        "resolved_at",
+        "updated_at",
+    ];
+    let restore = crate::undo::case_fields(tx.conn(), case_id, &STATE)?;
     tx.conn()
         .prepare_cached(
             "UPDATE cases SET status = ?2, snoozed_until = ?3, snooze_until_reply = ?4,
@@ -339,7 +354,13 @@ pub fn set_status(
             after.resolved_at,
             now
         ])?;
-    events::record(
+    // Undo restores the state before, if the case is still in the state this change left.
+    let undo = crate::undo::UndoOp::SetCaseFields {
+        case_id,
+        expect: Some(crate::undo::case_fields(tx.conn(), case_id, &STATE[..4])?),
+        fields: restore,
+    };
+    events::record_undoable(
         tx,
         NewEvent {
             case_id: Some(case_id),
@@ -350,6 +371,7 @@ pub fn set_status(
                                       "snoozed_until": after.snoozed_until,
                                       "until_reply": after.snooze_until_reply }),
         },
+        &undo,
     )?;
     Ok((before, after))
 }
@@ -366,7 +388,7 @@ pub fn add_note(tx: &mut Tx<'_>, case_id: i64, body: &str, author: &str, now: i6
         .execute(params![case_id, body, author, now])?;
     let id = tx.conn().last_insert_rowid();
     tx.changed(Entity::Note, id);
-    events::record(
+    events::record_undoable(
         tx,
         NewEvent {
             case_id: Some(case_id),
@@ -374,6 +396,10 @@ pub fn add_note(tx: &mut Tx<'_>, case_id: i64, body: &str, author: &str, now: i6
             actor: author,
             kind: "note",
             data: serde_json::json!({ "note_id": id }),
+        },
+        &crate::undo::UndoOp::DeleteRows {
+            table: "notes".into(),
+            ids: vec![id],
         },
     )?;
     Ok(id)

@@ -40,7 +40,7 @@ impl Visibility {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Recipient {
     pub kind: String, // to | cc | mention
     pub name: Option<String>,
@@ -210,6 +210,30 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
     tx.changed(Entity::Conversation, conversation_id);
 
     let reopened = apply_lifecycle(tx, case_id, direction, m.sent_at, actor, now)?;
+    // --- protocol / response clock / repeat contact hook (helper C, see store::protocol) ---
+    crate::protocol::after_ingest(
+        tx,
+        &crate::protocol::Stored {
+            facts: crate::protocol::MessageFacts {
+                case_id,
+                message_id: Some(message_id),
+                channel: &m.channel,
+                visibility: match m.visibility {
+                    Visibility::Public => switchboard_core::protocol::Visibility::Public,
+                    Visibility::Private => switchboard_core::protocol::Visibility::Private,
+                },
+                subject: m.subject.as_deref(),
+                text: &m.text,
+                sent_at: m.sent_at,
+            },
+            direction,
+            new_case,
+            reopened,
+        },
+        actor,
+        now,
+    )?;
+    // --- end of helper C hook ---
     Ok(IngestOutcome::Stored {
         message_id,
         conversation_id,

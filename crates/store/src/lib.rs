@@ -12,23 +12,35 @@ pub mod paths;
 pub mod accounts;
 pub mod attachments;
 pub mod backup;
+pub mod case_ops;
 pub mod cases;
 pub mod changes;
 pub mod contacts;
 pub mod events;
+pub mod followups;
+pub mod history;
 pub mod ingest;
 pub mod mailbox;
+pub mod offline;
 pub mod outbox;
+pub mod protocol;
 pub mod search;
+pub mod settings;
+pub mod sla;
 pub mod taxonomy;
+pub mod templates;
+pub mod triage;
+pub mod undo;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 
 pub use changes::{ChangeSet, Entity};
 pub use error::{Result, StoreError};
+/// The connection type read functions take, for crates that do not depend on rusqlite.
+pub use rusqlite::Connection;
 
 /// The database file name inside the data folder.
 pub const DB_FILE: &str = "switchboard.db";

@@ -348,7 +348,7 @@ pub fn set_activity(
 }
 
 /// One stream's health, for `account list` and the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StreamHealth {
     pub stream: String,
     pub last_success_at: Option<i64>,

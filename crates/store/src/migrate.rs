@@ -19,6 +19,19 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_fts_at_commit",
         include_str!("migrations/0003_fts_at_commit.sql"),
     ),
+    (
+        "0004_case_workflow",
+        include_str!("migrations/0004_case_workflow.sql"),
+    ),
+    (
+        "0005_protocol",
+        include_str!("migrations/0005_protocol.sql"),
+    ),
+    ("0006_social", include_str!("migrations/0006_social.sql")),
+    (
+        "0007_workflow",
+        include_str!("migrations/0007_workflow.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -18,7 +18,7 @@ use crate::{Result, StoreError};
 /// How many newest matches are ranked.
 pub const CANDIDATES: i64 = 2_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchOrder {
     #[default]
@@ -26,7 +26,7 @@ pub enum SearchOrder {
     Newest,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SearchHit {
     pub case_id: i64,
     pub message_id: i64,

@@ -9,7 +9,7 @@ use crate::{Entity, Result, StoreError, Tx};
 /// Separator in display paths: "Shipping › Late delivery".
 pub const PATH_SEP: &str = " › ";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RootCause {
     pub id: i64,
     pub name: String,
@@ -22,6 +22,10 @@ pub struct RootCause {
     /// Cases tagged with this cause (or, for a parent, with any of its children).
     pub case_count: i64,
     pub open_case_count: i64,
+    /// For a fixed cause: tagged cases that began before `fixed_at` (did the fix work?).
+    pub cases_before_fix: Option<i64>,
+    /// For a fixed cause: tagged cases that began at or after `fixed_at`.
+    pub cases_after_fix: Option<i64>,
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RootCause> {
@@ -41,6 +45,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RootCause> {
         archived: r.get::<_, Option<i64>>(7)?.is_some(),
         case_count: r.get(8)?,
         open_case_count: r.get(9)?,
+        cases_before_fix: r.get(10)?,
+        cases_after_fix: r.get(11)?,
     })
 }
 
@@ -51,7 +57,15 @@ SELECT rc.id, rc.name, rc.parent_id, p.name, rc.status, rc.fixed_at, rc.fix_note
             OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = rc.id)),
        (SELECT count(DISTINCT crc.case_id) FROM case_root_causes crc JOIN cases c ON c.id = crc.case_id
          WHERE c.status <> 'resolved' AND (crc.root_cause_id = rc.id
-            OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = rc.id)))
+            OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = rc.id))),
+       CASE WHEN rc.fixed_at IS NOT NULL THEN
+       (SELECT count(DISTINCT crc.case_id) FROM case_root_causes crc JOIN cases c ON c.id = crc.case_id
+         WHERE c.created_at < rc.fixed_at AND (crc.root_cause_id = rc.id
+            OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = rc.id))) END,
+       CASE WHEN rc.fixed_at IS NOT NULL THEN
+       (SELECT count(DISTINCT crc.case_id) FROM case_root_causes crc JOIN cases c ON c.id = crc.case_id
+         WHERE c.created_at >= rc.fixed_at AND (crc.root_cause_id = rc.id
+            OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = rc.id))) END
   FROM root_causes rc LEFT JOIN root_causes p ON p.id = rc.parent_id";
 
 /// All root causes, parents first then their children, each group by name.
@@ -191,7 +205,7 @@ pub fn tag_case(
         .prepare_cached("UPDATE cases SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![case_id, now])?;
     tx.changed(Entity::RootCause, root_cause_id);
-    events::record(
+    events::record_undoable(
         tx,
         NewEvent {
             case_id: Some(case_id),
@@ -199,6 +213,13 @@ pub fn tag_case(
             actor,
             kind: "tag_root_cause",
             data: serde_json::json!({ "root_cause_id": root_cause_id, "path": rc.path }),
+        },
+        &crate::undo::UndoOp::DeleteKeys {
+            table: "case_root_causes".into(),
+            keys: vec![crate::undo::row([
+                ("case_id", case_id.into()),
+                ("root_cause_id", root_cause_id.into()),
+            ])],
         },
     )?;
     Ok(true)
@@ -216,7 +237,7 @@ pub fn case_root_cause_paths(conn: &Connection, case_id: i64) -> Result<Vec<Stri
         .collect::<rusqlite::Result<_>>()?)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Label {
     pub id: i64,
     pub name: String,
@@ -287,7 +308,7 @@ pub fn label_case(
         return Ok(false);
     }
     tx.changed(Entity::Label, label_id);
-    events::record(
+    events::record_undoable(
         tx,
         NewEvent {
             case_id: Some(case_id),
@@ -296,6 +317,420 @@ pub fn label_case(
             kind: "label",
             data: serde_json::json!({ "label_id": label_id }),
         },
+        &crate::undo::UndoOp::DeleteKeys {
+            table: "case_labels".into(),
+            keys: vec![crate::undo::row([
+                ("case_id", case_id.into()),
+                ("label_id", label_id.into()),
+            ])],
+        },
     )?;
     Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taxonomy upkeep and the fix lifecycle.
+//
+// Every change is recorded as an event without a case (the taxonomy's own history); a merge
+// also records one event per re-tagged case, so each case's history says why its tag changed.
+// ---------------------------------------------------------------------------------------------
+
+fn check_name(name: &str, what: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.contains(['›', '/', '>']) {
+        return Err(StoreError::Invalid(format!(
+            "cannot {what}: a root-cause name must be non-empty and must not contain › / or >"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+fn sibling_exists(
+    conn: &Connection,
+    parent_id: Option<i64>,
+    name: &str,
+    except: i64,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM root_causes WHERE ifnull(parent_id, 0) = ifnull(?1, 0)
+                AND name = ?2 COLLATE NOCASE AND id <> ?3",
+        )?
+        .exists(params![parent_id, name, except])?)
+}
+
+fn has_children(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM root_causes WHERE parent_id = ?1")?
+        .exists([id])?)
+}
+
+/// Records a taxonomy change with its inverse, restoring `root_causes` row `id` to `before`
+/// (and checking it still holds `after`), plus any `extra` inverse steps.
+fn taxonomy_event(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    data: serde_json::Value,
+    restore: (i64, crate::undo::Row, crate::undo::Row),
+    extra: Vec<crate::undo::UndoOp>,
+    now: i64,
+) -> Result<i64> {
+    let (id, before, after) = restore;
+    let mut ops = extra;
+    ops.push(crate::undo::UndoOp::UpdateRows {
+        table: "root_causes".into(),
+        id,
+        fields: before,
+        expect: Some(after),
+    });
+    events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: None,
+            at: now,
+            actor: "user",
+            kind,
+            data,
+        },
+        &crate::undo::UndoOp::many(ops),
+    )
+}
+
+fn cols(pairs: &[(&str, serde_json::Value)]) -> crate::undo::Row {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// Renames a root cause in place; its cases keep it.
+pub fn rename(tx: &mut Tx<'_>, path: &str, new_name: &str, now: i64) -> Result<RootCause> {
+    let rc = find(tx.conn(), path)?;
+    let name = check_name(new_name, &format!("rename {:?}", rc.path))?;
+    if sibling_exists(tx.conn(), rc.parent_id, &name, rc.id)? {
+        return Err(StoreError::Conflict(format!(
+            "cannot rename {:?} to {name:?}: a root cause of that name already exists there",
+            rc.path
+        )));
+    }
+    tx.conn()
+        .prepare_cached("UPDATE root_causes SET name = ?2 WHERE id = ?1")?
+        .execute(params![rc.id, name])?;
+    tx.changed(Entity::RootCause, rc.id);
+    taxonomy_event(
+        tx,
+        "root_cause_rename",
+        serde_json::json!({ "root_cause_id": rc.id, "from": rc.name, "to": name }),
+        (
+            rc.id,
+            cols(&[("name", rc.name.clone().into())]),
+            cols(&[("name", name.clone().into())]),
+        ),
+        vec![],
+        now,
+    )?;
+    get(tx.conn(), rc.id)
+}
+
+/// Moves a root cause under `new_parent` (top-level with `None`). Two levels at most: the new
+/// parent must be top-level, and a cause that has children cannot become a child itself (which
+/// also rules out cycles).
+pub fn move_to(
+    tx: &mut Tx<'_>,
+    path: &str,
+    new_parent: Option<&str>,
+    now: i64,
+) -> Result<RootCause> {
+    let rc = find(tx.conn(), path)?;
+    let parent_id = match new_parent {
+        None => None,
+        Some(p) => {
+            let p = find(tx.conn(), p)?;
+            if p.id == rc.id {
+                return Err(StoreError::Invalid(format!(
+                    "cannot move {:?} under itself",
+                    rc.path
+                )));
+            }
+            if p.parent_id.is_some() {
+                return Err(StoreError::Invalid(format!(
+                    "cannot move {:?} under {:?}: root causes have two levels, and {:?} is already a child",
+                    rc.path, p.path, p.path
+                )));
+            }
+            if has_children(tx.conn(), rc.id)? {
+                return Err(StoreError::Invalid(format!(
+                    "cannot move {:?} under {:?}: it has children of its own, and root causes have two levels; move or merge its children first",
+                    rc.path, p.path
+                )));
+            }
+            Some(p.id)
+        }
+    };
+    if parent_id == rc.parent_id {
+        return Ok(rc);
+    }
+    if sibling_exists(tx.conn(), parent_id, &rc.name, rc.id)? {
+        return Err(StoreError::Conflict(format!(
+            "cannot move {:?}: a root cause named {:?} already exists there; merge them instead",
+            rc.path, rc.name
+        )));
+    }
+    tx.conn()
+        .prepare_cached("UPDATE root_causes SET parent_id = ?2 WHERE id = ?1")?
+        .execute(params![rc.id, parent_id])?;
+    tx.changed(Entity::RootCause, rc.id);
+    taxonomy_event(
+        tx,
+        "root_cause_move",
+        serde_json::json!({ "root_cause_id": rc.id, "from_parent_id": rc.parent_id,
+                            "to_parent_id": parent_id }),
+        (
+            rc.id,
+            cols(&[("parent_id", rc.parent_id.into())]),
+            cols(&[("parent_id", parent_id.into())]),
+        ),
+        vec![],
+        now,
+    )?;
+    get(tx.conn(), rc.id)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "RootCauseMergeOutcome")]
+pub struct MergeOutcome {
+    pub source: RootCause,
+    pub target: RootCause,
+    /// Cases that carried the source and now carry the target.
+    pub cases_retagged: Vec<i64>,
+    /// The taxonomy event that records the merge (its `data.undo` reverts it).
+    pub event_id: i64,
+}
+
+/// Merges `source` into `target`: every case tagged with the source is tagged with the target
+/// instead, and the source is archived (kept, so history and reports still name it).
+pub fn merge(tx: &mut Tx<'_>, source: &str, target: &str, now: i64) -> Result<MergeOutcome> {
+    let src = find(tx.conn(), source)?;
+    let dst = find(tx.conn(), target)?;
+    if src.id == dst.id {
+        return Err(StoreError::Invalid(format!(
+            "cannot merge {:?} into itself",
+            src.path
+        )));
+    }
+    if has_children(tx.conn(), src.id)? {
+        return Err(StoreError::Invalid(format!(
+            "cannot merge {:?}: it has children; move or merge them first",
+            src.path
+        )));
+    }
+    if dst.parent_id == Some(src.id) {
+        return Err(StoreError::Invalid(format!(
+            "cannot merge {:?} into its own child {:?}",
+            src.path, dst.path
+        )));
+    }
+    let tagged: Vec<(i64, i64)> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT case_id, tagged_at FROM case_root_causes WHERE root_cause_id = ?1 ORDER BY case_id",
+        )?
+        .query_map([src.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let already_on_target: Vec<i64> = tx
+        .conn()
+        .prepare_cached("SELECT case_id FROM case_root_causes WHERE root_cause_id = ?1")?
+        .query_map([dst.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let src_archived_at: Option<i64> = tx
+        .conn()
+        .prepare_cached("SELECT archived_at FROM root_causes WHERE id = ?1")?
+        .query_row([src.id], |r| r.get(0))?;
+    let retagged: Vec<i64> = tagged.iter().map(|(c, _)| *c).collect();
+    let added_target: Vec<i64> = retagged
+        .iter()
+        .copied()
+        .filter(|c| !already_on_target.contains(c))
+        .collect();
+    // The inverse: drop the target tags the merge added, put the source tags back, un-archive.
+    let mut undo_ops = Vec::new();
+    if !added_target.is_empty() {
+        undo_ops.push(crate::undo::UndoOp::DeleteKeys {
+            table: "case_root_causes".into(),
+            keys: added_target
+                .iter()
+                .map(|c| cols(&[("case_id", (*c).into()), ("root_cause_id", dst.id.into())]))
+                .collect(),
+        });
+    }
+    if !tagged.is_empty() {
+        undo_ops.push(crate::undo::UndoOp::InsertRows {
+            table: "case_root_causes".into(),
+            rows: tagged
+                .iter()
+                .map(|(c, at)| {
+                    cols(&[
+                        ("case_id", (*c).into()),
+                        ("root_cause_id", src.id.into()),
+                        ("tagged_at", (*at).into()),
+                    ])
+                })
+                .collect(),
+        });
+    }
+    let archived_at = src_archived_at.unwrap_or(now);
+    tx.conn()
+        .prepare_cached("UPDATE root_causes SET archived_at = ?2 WHERE id = ?1")?
+        .execute(params![src.id, archived_at])?;
+    let event_id = taxonomy_event(
+        tx,
+        "root_cause_merge",
+        serde_json::json!({
+            "from_id": src.id, "to_id": dst.id, "from": src.path, "to": dst.path,
+            "cases": retagged,
+        }),
+        (
+            src.id,
+            cols(&[("archived_at", src_archived_at.into())]),
+            cols(&[("archived_at", archived_at.into())]),
+        ),
+        undo_ops,
+        now,
+    )?;
+    for &(case_id, tagged_at) in &tagged {
+        tx.conn()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO case_root_causes (case_id, root_cause_id, tagged_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![case_id, dst.id, tagged_at])?;
+        tx.conn()
+            .prepare_cached(
+                "DELETE FROM case_root_causes WHERE case_id = ?1 AND root_cause_id = ?2",
+            )?
+            .execute(params![case_id, src.id])?;
+        events::record_part_of(
+            tx,
+            NewEvent {
+                case_id: Some(case_id),
+                at: now,
+                actor: "user",
+                kind: "root_cause_merge",
+                data: serde_json::json!({ "from": src.path, "to": dst.path,
+                                          "from_id": src.id, "to_id": dst.id }),
+            },
+            event_id,
+        )?;
+    }
+    tx.changed(Entity::RootCause, src.id);
+    tx.changed(Entity::RootCause, dst.id);
+    Ok(MergeOutcome {
+        source: get(tx.conn(), src.id)?,
+        target: get(tx.conn(), dst.id)?,
+        cases_retagged: retagged,
+        event_id,
+    })
+}
+
+/// Archives (hides from pickers; kept on cases and in reports) or restores a root cause.
+pub fn set_archived(tx: &mut Tx<'_>, path: &str, archived: bool, now: i64) -> Result<RootCause> {
+    let rc = find(tx.conn(), path)?;
+    if rc.archived == archived {
+        return Ok(rc);
+    }
+    let before_archived: Option<i64> = tx
+        .conn()
+        .prepare_cached("SELECT archived_at FROM root_causes WHERE id = ?1")?
+        .query_row([rc.id], |r| r.get(0))?;
+    tx.conn()
+        .prepare_cached("UPDATE root_causes SET archived_at = ?2 WHERE id = ?1")?
+        .execute(params![rc.id, archived.then_some(now)])?;
+    tx.changed(Entity::RootCause, rc.id);
+    taxonomy_event(
+        tx,
+        if archived {
+            "root_cause_archive"
+        } else {
+            "root_cause_unarchive"
+        },
+        serde_json::json!({ "root_cause_id": rc.id, "path": rc.path }),
+        (
+            rc.id,
+            cols(&[("archived_at", before_archived.into())]),
+            cols(&[("archived_at", archived.then_some(now).into())]),
+        ),
+        vec![],
+        now,
+    )?;
+    get(tx.conn(), rc.id)
+}
+
+/// The fix lifecycle: `open → fixing → fixed`, and back (a fix that did not hold). Marking it
+/// fixed records the time and the note; leaving `fixed` clears the time. The event keeps the
+/// earlier values, so the history of fixes survives a reopen.
+pub fn set_status(
+    tx: &mut Tx<'_>,
+    path: &str,
+    status: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<(RootCause, RootCause)> {
+    let status = status.trim().to_ascii_lowercase();
+    if !["open", "fixing", "fixed"].contains(&status.as_str()) {
+        return Err(StoreError::Invalid(format!(
+            "cannot set root-cause status {status:?}: use open, fixing or fixed"
+        )));
+    }
+    let before = find(tx.conn(), path)?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let (fixed_at, fix_note) = match status.as_str() {
+        "fixed" if before.status == "fixed" => (
+            before.fixed_at,
+            note.map(str::to_string).or(before.fix_note.clone()),
+        ),
+        "fixed" => (Some(now), note.map(str::to_string)),
+        _ => (None, note.map(str::to_string).or(before.fix_note.clone())),
+    };
+    if before.status == status && before.fixed_at == fixed_at && before.fix_note == fix_note {
+        return Ok((before.clone(), before));
+    }
+    tx.conn()
+        .prepare_cached(
+            "UPDATE root_causes SET status = ?2, fixed_at = ?3, fix_note = ?4 WHERE id = ?1",
+        )?
+        .execute(params![before.id, status, fixed_at, fix_note])?;
+    tx.changed(Entity::RootCause, before.id);
+    taxonomy_event(
+        tx,
+        "root_cause_status",
+        serde_json::json!({
+            "root_cause_id": before.id, "path": before.path,
+            "from": before.status, "to": status,
+            "fixed_at_before": before.fixed_at, "fix_note_before": before.fix_note,
+            "fixed_at": fixed_at, "fix_note": fix_note,
+        }),
+        (
+            before.id,
+            cols(&[
+                ("status", before.status.clone().into()),
+                ("fixed_at", before.fixed_at.into()),
+                ("fix_note", before.fix_note.clone().into()),
+            ]),
+            cols(&[
+                ("status", status.clone().into()),
+                ("fixed_at", fixed_at.into()),
+                ("fix_note", fix_note.clone().into()),
+            ]),
+        ),
+        vec![],
+        now,
+    )?;
+    let after = get(tx.conn(), before.id)?;
+    Ok((before, after))
+}
+
+/// Whether a case carries at least one root cause.
+pub fn case_has_root_cause(conn: &Connection, case_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM case_root_causes WHERE case_id = ?1")?
+        .exists([case_id])?)
 }

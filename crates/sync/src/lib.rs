@@ -7,3 +7,4 @@ pub mod health;
 pub mod imap;
 pub mod imap_store;
 pub mod outbox;
+pub mod social;

@@ -27,6 +27,7 @@ use switchboard_channels::email::imap::{self, ErrorClass, ImapAuth, ImapError};
 use switchboard_channels::email::{sent, smtp};
 use switchboard_channels::oauth::{AccessTokens, OAuthClient, OAuthError, Provider};
 use switchboard_channels::secrets::{SecretKind, Secrets};
+use switchboard_channels::social::ChannelError;
 use switchboard_core::Clock;
 use switchboard_store::outbox::{self as store_outbox, OutboxItem, OutboxState};
 use switchboard_store::{Store, StoreError, accounts};
@@ -57,14 +58,14 @@ pub struct FlushOptions {
     pub ignore_backoff: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ItemOutcome {
     pub id: i64,
     pub class: String,
     pub error: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FlushReport {
     /// Another process was flushing; nothing was done.
     pub busy: bool,
@@ -132,8 +133,8 @@ fn to_json(p: &EmailPayload) -> serde_json::Value {
 }
 
 /// Crash-test hook: with `SWITCHBOARD_TEST_CRASH_AFTER=<point>` a debug build aborts at that
-/// point (`claim`, `smtp` — accepted but not yet recorded —, `accepted`, `append`). Release
-/// builds ignore it.
+/// point (`claim`, `smtp` — accepted but not yet recorded —, `accepted`, `append`; for social
+/// items `social_sent` — posted but not yet recorded). Release builds ignore it.
 fn crash_point(point: &str) {
     if cfg!(debug_assertions)
         && std::env::var("SWITCHBOARD_TEST_CRASH_AFTER").is_ok_and(|v| v == point)
@@ -412,6 +413,9 @@ pub async fn flush(env: &Env<'_>, opts: FlushOptions) -> Result<FlushReport, Out
         tracing::warn!(?interrupted, "outbox items were interrupted while sending");
     }
 
+    // Social accounts (Bluesky, Mastodon) stay signed in for the whole flush.
+    let mut social = crate::social::Connections::default();
+
     // Accounts that failed in a way every item of theirs would share (offline, auth).
     let mut down: std::collections::HashMap<i64, ItemFailure> = std::collections::HashMap::new();
 
@@ -429,7 +433,13 @@ pub async fn flush(env: &Env<'_>, opts: FlushOptions) -> Result<FlushReport, Out
             still_unknown(env, &mut report, item.id, f.class.as_str().into(), note)?;
             continue;
         }
-        match reconcile(env, &item).await {
+        match reconcile_any(env, &mut social, &item).await {
+            Ok(Reconciled::Requeued) => {
+                tracing::info!(
+                    outbox_id = item.id,
+                    "not on the provider after an interrupted send: queued again"
+                );
+            }
             Ok(Reconciled::Sent { note }) => {
                 if let Some(n) = note {
                     report.warnings.push(ItemOutcome {
@@ -498,8 +508,9 @@ pub async fn flush(env: &Env<'_>, opts: FlushOptions) -> Result<FlushReport, Out
             defer(env, id, &f, &mut report)?;
             continue;
         }
-        match send_one(env, id).await? {
+        match send_one(env, &mut social, id).await? {
             SendResult::Skipped => {}
+            SendResult::Deferred(f) => report.deferred.push(f.outcome(id)),
             SendResult::Sent { warning } => {
                 report.sent.push(id);
                 if let Some(w) = warning {
@@ -525,21 +536,140 @@ enum SendResult {
         warning: Option<ItemFailure>,
     },
     Failed(ItemFailure),
+    /// Not sent and already requeued (a social provider said when to come back).
+    Deferred(ItemFailure),
 }
 
 enum Reconciled {
-    Sent { note: Option<String> },
+    Sent {
+        note: Option<String>,
+    },
     NotFound,
+    /// Certainly not delivered, and a resend cannot duplicate it: back in the queue.
+    Requeued,
+}
+
+/// The account's kind when it is a social one (Bluesky, Mastodon): those items go through
+/// `crate::social`, email stays here.
+fn social_kind(env: &Env<'_>, account_id: i64) -> Result<Option<String>, StoreError> {
+    let store = env.store.lock().unwrap_or_else(|p| p.into_inner());
+    let a = accounts::by_id(store.conn(), account_id)?;
+    Ok(crate::social::is_social(&a.kind).then_some(a.kind))
+}
+
+fn social_env<'a>(env: &Env<'a>) -> crate::social::Env<'a> {
+    crate::social::Env {
+        store: env.store,
+        secrets: env.secrets,
+        clock: env.clock,
+    }
+}
+
+impl ItemFailure {
+    fn from_social(e: &crate::social::SocialError) -> Self {
+        ItemFailure {
+            class: ErrorClass::parse(e.class()).unwrap_or(ErrorClass::Retryable),
+            error: e.to_string(),
+            maybe_sent: matches!(e, crate::social::SocialError::Channel(c) if c.maybe_delivered()),
+        }
+    }
+}
+
+/// Claims and sends one social item (see `crate::social`). Only database failures are `Err`.
+async fn send_social(
+    env: &Env<'_>,
+    conns: &mut crate::social::Connections,
+    item: &OutboxItem,
+) -> Result<SendResult, StoreError> {
+    let now = env.clock.now();
+    if !write(env, |tx| store_outbox::claim(tx, item.id, None, now))? {
+        return Ok(SendResult::Skipped);
+    }
+    crash_point("claim");
+    match crate::social::send_item(&social_env(env), conns, item).await {
+        crate::social::SendOutcome::Sent(sent) => {
+            crash_point("social_sent");
+            let now = env.clock.now();
+            write(env, |tx| {
+                crate::social::mark_sent(tx, item, &sent, None, now)
+            })?;
+            tracing::info!(outbox_id = item.id, external_id = %sent.external_id, "social reply sent");
+            Ok(SendResult::Sent { warning: None })
+        }
+        // The server said when: wait exactly that long (not the generic backoff).
+        crate::social::SendOutcome::Failed(
+            e @ crate::social::SocialError::Channel(ChannelError::RateLimited {
+                retry_at: Some(at),
+                ..
+            }),
+        ) => {
+            let f = ItemFailure::from_social(&e);
+            let now = env.clock.now();
+            write(env, |tx| {
+                store_outbox::requeue(tx, item.id, f.class.as_str(), &f.error, Some(at), now)
+            })?;
+            Ok(SendResult::Deferred(f))
+        }
+        crate::social::SendOutcome::Failed(e) => {
+            Ok(SendResult::Failed(ItemFailure::from_social(&e)))
+        }
+    }
+}
+
+/// Settles one `unknown` item: email by its Sent folder, social items by reading back.
+async fn reconcile_any(
+    env: &Env<'_>,
+    conns: &mut crate::social::Connections,
+    item: &OutboxItem,
+) -> Result<Reconciled, ItemFailure> {
+    let kind =
+        social_kind(env, item.account_id).map_err(|e| ItemFailure::permanent(e.to_string()))?;
+    let Some(kind) = kind else {
+        return reconcile(env, item).await;
+    };
+    let (found, idempotent) = crate::social::reconcile_item(&social_env(env), conns, item)
+        .await
+        .map_err(|e| ItemFailure::from_social(&e))?;
+    let now = env.clock.now();
+    let stored = match found {
+        Some(sent) => {
+            let note = format!("found on {kind} after an interrupted send");
+            write(env, |tx| {
+                crate::social::mark_sent(tx, item, &sent, Some(&note), now)
+            })
+            .map(|()| Reconciled::Sent { note: None })
+        }
+        None if idempotent => write(env, |tx| {
+            store_outbox::requeue(
+                tx,
+                item.id,
+                "retryable",
+                &format!("not on {kind} after an interrupted send: queued again (a resend reuses the same record key, so it cannot post twice)"),
+                None,
+                now,
+            )
+        })
+        .map(|()| Reconciled::Requeued),
+        None => Ok(Reconciled::NotFound),
+    };
+    stored.map_err(|e| ItemFailure::permanent(e.to_string()))
 }
 
 /// Claims and sends one queued item. Only database failures are `Err`.
-async fn send_one(env: &Env<'_>, id: i64) -> Result<SendResult, StoreError> {
+async fn send_one(
+    env: &Env<'_>,
+    social: &mut crate::social::Connections,
+    id: i64,
+) -> Result<SendResult, StoreError> {
     let item = {
         let store = env.store.lock().unwrap_or_else(|p| p.into_inner());
         store_outbox::get(store.conn(), id)?
     };
     if item.state != OutboxState::Queued {
         return Ok(SendResult::Skipped);
+    }
+    if social_kind(env, item.account_id)?.is_some() {
+        return send_social(env, social, &item).await;
     }
     let mut payload = match payload_of(&item) {
         Ok(p) => p,

@@ -190,6 +190,7 @@ fn a_reply_reaches_the_customer_threaded_is_saved_to_sent_and_shows_once() {
             case_id,
             text: "Sorry! A new parcel left today.".into(),
             account: None,
+            private: None,
         },
     )
     .expect("reply");
@@ -279,6 +280,7 @@ fn offline_keeps_the_reply_queued_until_the_server_is_reachable() {
             case_id,
             text: "On its way.".into(),
             account: None,
+            private: None,
         },
     )
     .expect("reply works offline");
@@ -314,6 +316,7 @@ fn a_wrong_password_is_an_auth_failure_and_the_reply_is_kept() {
             case_id,
             text: "Hello".into(),
             account: None,
+            private: None,
         },
     )
     .expect("reply");
@@ -370,6 +373,7 @@ fn a_permanent_refusal_fails_the_reply_with_the_servers_text() {
             case_id,
             text: "Hello".into(),
             account: None,
+            private: None,
         },
     )
     .expect("reply");

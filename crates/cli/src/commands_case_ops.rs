@@ -1,0 +1,480 @@
+//! Cases across channels (link, unlink, merge, split, timeline), history and undo, contacts.
+
+use clap::{Args, Subcommand};
+use switchboard_api::Ctx;
+use switchboard_api::case::CaseIdParams;
+use switchboard_api::case_ops::{self, TimelineItem};
+use switchboard_api::contact;
+use switchboard_api::history::{self, HistoryEntry, UndoLastParams};
+
+use crate::print_json;
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn one_line(s: &str, n: usize) -> String {
+    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// switchboard case link|unlink|merge|split|timeline|history|undo
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Subcommand)]
+pub enum CaseOps {
+    /// Move a conversation onto a case (a case left empty is merged into it).
+    Link {
+        case_id: i64,
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a conversation off a case into a new case of its own.
+    Unlink {
+        case_id: i64,
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge cases into one: conversations, notes, follow-ups, root causes and labels move.
+    Merge {
+        /// The case that stays.
+        into: i64,
+        /// The cases merged into it.
+        #[arg(required = true)]
+        from: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move some conversations of a case to a new case.
+    Split {
+        case_id: i64,
+        #[arg(required = true, value_name = "CONVERSATION_ID")]
+        conversation_ids: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One chronological list: messages on every channel, logged calls, notes and changes.
+    Timeline {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change to a case: what, when, who, from which device.
+    History {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the last action on this case.
+    Undo {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
+    match cmd {
+        CaseOps::Link {
+            case_id,
+            conversation_id,
+            json,
+        } => {
+            let r = case_ops::case_link(
+                ctx,
+                &case_ops::CaseLinkParams {
+                    case_id,
+                    conversation_id,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                match (r.from_case, r.from_case_merged) {
+                    (Some(f), true) => println!(
+                        "Linked conversation {conversation_id} to case #{case_id}; case #{f} had nothing left and is merged into it"
+                    ),
+                    (Some(f), false) => println!(
+                        "Moved conversation {conversation_id} from case #{f} to case #{case_id}"
+                    ),
+                    (None, _) => {
+                        println!("Linked conversation {conversation_id} to case #{case_id}")
+                    }
+                }
+            }
+        }
+        CaseOps::Unlink {
+            case_id,
+            conversation_id,
+            json,
+        } => {
+            let r = case_ops::case_unlink(
+                ctx,
+                &case_ops::CaseLinkParams {
+                    case_id,
+                    conversation_id,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "Conversation {conversation_id} is now case #{} (was on case #{case_id})",
+                    r.new_case_id
+                );
+            }
+        }
+        CaseOps::Merge { into, from, json } => {
+            let r = case_ops::case_merge(ctx, &case_ops::CaseMergeParams { into, from })?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let ids: Vec<String> = r.merged.iter().map(|i| format!("#{i}")).collect();
+                println!(
+                    "Merged {} into case #{into}: {} conversation(s), {} note(s), {} follow-up(s) moved",
+                    ids.join(", "),
+                    r.conversations_moved,
+                    r.notes_moved,
+                    r.follow_ups_moved
+                );
+            }
+        }
+        CaseOps::Split {
+            case_id,
+            conversation_ids,
+            json,
+        } => {
+            let r = case_ops::case_split(
+                ctx,
+                &case_ops::CaseSplitParams {
+                    case_id,
+                    conversation_ids,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let ids: Vec<String> = r.conversation_ids.iter().map(i64::to_string).collect();
+                println!(
+                    "Split conversation(s) {} off case #{case_id} into new case #{}",
+                    ids.join(", "),
+                    r.new_case_id
+                );
+            }
+        }
+        CaseOps::Timeline { id, json } => {
+            let t = case_ops::case_timeline(ctx, &CaseIdParams { case_id: id })?;
+            if json {
+                print_json(&t)?;
+            } else {
+                for item in &t.items {
+                    print_item(item);
+                }
+            }
+        }
+        CaseOps::History { id, json } => {
+            let h = history::case_history(ctx, &CaseIdParams { case_id: id })?;
+            if json {
+                print_json(&h)?;
+            } else {
+                for e in &h.events {
+                    print_event(e);
+                }
+            }
+        }
+        CaseOps::Undo { id, json } => run_undo(ctx, Some(id), json)?,
+    }
+    Ok(())
+}
+
+fn print_item(item: &TimelineItem) {
+    match item {
+        TimelineItem::Message {
+            at,
+            message: m,
+            call_duration_s,
+            call_outcome,
+        } => {
+            let who = m
+                .author
+                .as_ref()
+                .and_then(|a| a.name.clone().or(a.address.clone()))
+                .unwrap_or_else(|| "?".into());
+            let call = match (call_duration_s, call_outcome) {
+                (Some(d), o) => format!(
+                    " [call {}m{:02}s{}]",
+                    d / 60,
+                    d % 60,
+                    o.as_deref().map(|o| format!(", {o}")).unwrap_or_default()
+                ),
+                (None, Some(o)) => format!(" [{o}]"),
+                _ => String::new(),
+            };
+            println!(
+                "{}  {} {} {} (conversation {}) {who}{call}: {}",
+                when(*at),
+                m.channel,
+                m.visibility,
+                m.direction,
+                m.conversation_id,
+                one_line(&m.snippet, 70)
+            );
+        }
+        TimelineItem::Note { at, note } => {
+            println!("{}  note: {}", when(*at), one_line(&note.body, 80));
+        }
+        TimelineItem::Event { event, .. } => print_event(event),
+    }
+}
+
+fn print_event(e: &HistoryEntry) {
+    let device = e
+        .device
+        .as_deref()
+        .map(|d| format!(" on {d}"))
+        .unwrap_or_default();
+    let undone = match e.undone_by {
+        Some(u) => format!(" (undone by event {u})"),
+        None => String::new(),
+    };
+    println!(
+        "{}  {} — {}{device}{undone}",
+        when(e.at),
+        e.summary,
+        e.actor
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// switchboard undo [--case ID]
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Args)]
+pub struct UndoArgs {
+    /// Only the last action on this case (default: the last action anywhere).
+    #[arg(long = "case", value_name = "ID")]
+    case_id: Option<i64>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_undo_args(ctx: &Ctx, a: UndoArgs) -> anyhow::Result<()> {
+    run_undo(ctx, a.case_id, a.json)
+}
+
+fn run_undo(ctx: &Ctx, case_id: Option<i64>, json: bool) -> anyhow::Result<()> {
+    let r = history::undo_last(ctx, &UndoLastParams { case_id })?;
+    if json {
+        print_json(&r)?;
+    } else {
+        match r.case_id {
+            Some(c) => println!("Undid on case #{c}: {}", r.summary),
+            None => println!("Undid: {}", r.summary),
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// switchboard contact show|suggest|merge|split|flag
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Subcommand)]
+pub enum ContactCommand {
+    /// A contact's identities on every channel and all their cases.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Contacts that are probably the same person (same email, same handle, similar name).
+    Suggest {
+        /// Only suggestions involving this contact.
+        id: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge contacts into one: identities, cases and conversations move; flags are combined.
+    Merge {
+        /// The contact that stays.
+        into: i64,
+        #[arg(required = true)]
+        from: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move some identities of a contact (and their cases) to a new contact.
+    Split {
+        id: i64,
+        #[arg(required = true, value_name = "IDENTITY_ID")]
+        identity_ids: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set or clear the VIP and do-not-engage flags.
+    Flag {
+        id: i64,
+        #[arg(long, value_name = "true|false")]
+        vip: Option<bool>,
+        #[arg(long, value_name = "true|false")]
+        do_not_engage: Option<bool>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
+    match cmd {
+        ContactCommand::Show { id, json } => {
+            let c = contact::contact_show(ctx, &contact::ContactIdParams { contact_id: id })?;
+            if json {
+                print_json(&c)?;
+                return Ok(());
+            }
+            let mut flags = Vec::new();
+            if c.vip {
+                flags.push("VIP");
+            }
+            if c.do_not_engage {
+                flags.push("do not engage");
+            }
+            println!(
+                "Contact {}: {}{}",
+                c.id,
+                c.display_name.as_deref().unwrap_or("(no name)"),
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", flags.join(", "))
+                }
+            );
+            if let Some(m) = c.merged_into {
+                println!("  merged into contact {m}");
+            }
+            println!("Identities:");
+            for i in &c.identities {
+                println!(
+                    "  {:>5}  {:<9} {}{}",
+                    i.id,
+                    i.channel,
+                    i.handle.as_deref().unwrap_or(&i.external_id),
+                    if i.handle.as_deref().is_some_and(|h| h != i.external_id) {
+                        format!(" ({})", i.external_id)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            println!("Cases:");
+            for k in &c.cases {
+                println!(
+                    "  #{:<5} {:<9} {:<16} {}  {}",
+                    k.id,
+                    k.status,
+                    k.channels.join(","),
+                    k.last_message_at.map(when).unwrap_or_default(),
+                    one_line(k.subject.as_deref().unwrap_or(""), 50)
+                );
+            }
+        }
+        ContactCommand::Suggest { id, json } => {
+            let s = contact::contact_suggestions(
+                ctx,
+                &contact::ContactSuggestionsParams { contact_id: id },
+            )?;
+            if json {
+                print_json(&s)?;
+            } else if s.is_empty() {
+                println!("No suggested merges");
+            } else {
+                for x in &s {
+                    let reason = match x.reason {
+                        contact::MatchReason::SameEmail => "same email address",
+                        contact::MatchReason::SameHandle => "same handle",
+                        contact::MatchReason::SimilarName => "similar name",
+                    };
+                    println!(
+                        "contacts {} and {}: {reason}: {}",
+                        x.contact_id, x.other_id, x.detail
+                    );
+                }
+            }
+        }
+        ContactCommand::Merge { into, from, json } => {
+            let r = contact::contact_merge(ctx, &contact::ContactMergeParams { into, from })?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let ids: Vec<String> = r.merged.iter().map(i64::to_string).collect();
+                println!(
+                    "Merged contact(s) {} into contact {into}: {} identit(ies), {} case(s) moved",
+                    ids.join(", "),
+                    r.identities_moved,
+                    r.cases_moved
+                );
+            }
+        }
+        ContactCommand::Split {
+            id,
+            identity_ids,
+            json,
+        } => {
+            let r = contact::contact_split(
+                ctx,
+                &contact::ContactSplitParams {
+                    contact_id: id,
+                    identity_ids,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "Split into new contact {} with {} identit(ies) and {} case(s)",
+                    r.new_contact_id,
+                    r.identity_ids.len(),
+                    r.case_ids.len()
+                );
+            }
+        }
+        ContactCommand::Flag {
+            id,
+            vip,
+            do_not_engage,
+            json,
+        } => {
+            let r = contact::contact_set_flags(
+                ctx,
+                &contact::ContactSetFlagsParams {
+                    contact_id: id,
+                    vip,
+                    do_not_engage,
+                },
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "Contact {}: vip {}, do not engage {}",
+                    r.contact_id, r.vip, r.do_not_engage
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Case fields the user sets while triaging: priority, channel reason; and the snooze wake-up
+//! sweep. Each change records a case event with the value before and after.
+
+use rusqlite::params;
+use serde::Serialize;
+use switchboard_core::case::{self as lifecycle, CaseStatus, Priority};
+
+use crate::events::{self, NewEvent};
+use crate::undo::{self, UndoOp};
+use crate::{Result, StoreError, Tx};
+
+/// Why the customer chose this channel (DESIGN §1: "channel of last resort").
+pub const CHANNEL_REASONS: &[&str] = &[
+    "phone_tree",
+    "earlier_channel_failed",
+    "faster",
+    "prefers_channel",
+    "other",
+];
+
+fn read_field(tx: &Tx<'_>, case_id: i64, column: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    tx.conn()
+        .prepare_cached(&format!("SELECT {column} FROM cases WHERE id = ?1"))?
+        .query_row([case_id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("case", case_id))
+}
+
+/// Sets the channel reason: one of [`CHANNEL_REASONS`], optionally followed by free text
+/// (stored as `reason` or `reason: text`). Returns the value before.
+pub fn set_reason(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    reason: Option<&str>,
+    text: Option<&str>,
+    now: i64,
+) -> Result<(Option<String>, Option<String>)> {
+    let value = match reason.map(|r| r.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(r) if r.is_empty() || r == "none" => None,
+        Some(r) => {
+            if !CHANNEL_REASONS.contains(&r.as_str()) {
+                return Err(StoreError::Invalid(format!(
+                    "cannot set channel reason {r:?}: use one of {} (or none to clear it)",
+                    CHANNEL_REASONS.join(", ")
+                )));
+            }
+            Some(match text.map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => format!("{r}: {t}"),
+                None => r,
+            })
+        }
+    };
+    let before = read_field(tx, case_id, "channel_reason")?;
+    if before == value {
+        return Ok((before, value));
+    }
+    tx.conn()
+        .prepare_cached("UPDATE cases SET channel_reason = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![case_id, value, now])?;
+    events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: Some(case_id),
+            at: now,
+            actor: "user",
+            kind: "channel_reason",
+            data: serde_json::json!({ "from": before, "to": value }),
+        },
+        &UndoOp::SetCaseFields {
+            case_id,
+            fields: undo::row([("channel_reason", before.clone().into())]),
+            expect: Some(undo::row([("channel_reason", value.clone().into())])),
+        },
+    )?;
+    Ok((before, value))
+}
+
+/// Sets the priority. Returns the value before.
+pub fn set_priority(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    priority: Priority,
+    actor: &str,
+    now: i64,
+) -> Result<String> {
+    let before = read_field(tx, case_id, "priority")?.unwrap_or_default();
+    if before == priority.as_str() {
+        return Ok(before);
+    }
+    tx.conn()
+        .prepare_cached("UPDATE cases SET priority = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![case_id, priority.as_str(), now])?;
+    events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: Some(case_id),
+            at: now,
+            actor,
+            kind: "priority",
+            data: serde_json::json!({ "from": before, "to": priority.as_str() }),
+        },
+        &UndoOp::SetCaseFields {
+            case_id,
+            fields: undo::row([("priority", before.clone().into())]),
+            expect: Some(undo::row([("priority", priority.as_str().into())])),
+        },
+    )?;
+    Ok(before)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct WokenCase {
+    pub case_id: i64,
+    pub snoozed_until: i64,
+}
+
+/// Every snoozed case whose wake-up time has come goes back to open (core `wake_if_due`).
+/// Cheap when nothing is due (partial index `cases_snoozed`), so front ends run it freely.
+pub fn wake_due(tx: &mut Tx<'_>, now: i64) -> Result<Vec<WokenCase>> {
+    let due: Vec<i64> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM cases WHERE status = 'snoozed' AND snoozed_until <= ?1 ORDER BY snoozed_until, id",
+        )?
+        .query_map([now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut woken = Vec::new();
+    for case_id in due {
+        let before = crate::cases::load_state(tx.conn(), case_id)?;
+        let after = lifecycle::wake_if_due(&before, now);
+        if after.status == before.status {
+            continue;
+        }
+        debug_assert_eq!(after.status, CaseStatus::Open);
+        tx.conn()
+            .prepare_cached(
+                "UPDATE cases SET status = ?2, snoozed_until = ?3, snooze_until_reply = ?4, updated_at = ?5
+                  WHERE id = ?1",
+            )?
+            .execute(params![
+                case_id,
+                after.status.as_str(),
+                after.snoozed_until,
+                after.snooze_until_reply,
+                now
+            ])?;
+        let until = before.snoozed_until.unwrap_or(now);
+        events::record(
+            tx,
+            NewEvent {
+                case_id: Some(case_id),
+                at: now,
+                actor: "rule",
+                kind: "status",
+                data: serde_json::json!({ "from": before.status, "to": after.status,
+                                          "because": "snooze ended", "snoozed_until": until }),
+            },
+        )?;
+        woken.push(WokenCase {
+            case_id,
+            snoozed_until: until,
+        });
+    }
+    Ok(woken)
+}
