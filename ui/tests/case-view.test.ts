@@ -73,7 +73,10 @@ describe('case view', () => {
     expect(document.querySelector('img[src^="https:"]')).toBeNull();
     expect(document.body.innerHTML).not.toContain('<b>team</b>');
     expect((window as unknown as { pwned?: boolean }).pwned).toBeUndefined();
-    expect(screen.getByText('Remote images in this email are blocked.')).toBeTruthy();
+    // The remote image is disarmed inside the srcdoc too, and a banner says so.
+    expect(srcdoc).not.toMatch(/ src="https:/);
+    expect(srcdoc).toContain('data-src="https://tracker.example/p.gif"');
+    expect(screen.getByRole('status').textContent).toContain('Remote images blocked (1)');
   });
 
   it('status buttons change the status through the backend', async () => {

@@ -1,7 +1,8 @@
 // An in-memory Backend for tests and the browser preview (`npm run dev` outside Tauri).
 // It follows the Rust behaviour where the UI can see it: list order, filters, errors with
-// codes, and a store-changed event after every change.
-import type { Backend } from './backend';
+// codes, and a store-changed event after every change. Commands it does not model are added by
+// tests and screens through `handlers` (see createMockBackend).
+import { withHelpers, type Backend, type CommandName, type ParamsOf, type ResultOf } from './backend';
 import {
   CASE_STATUSES,
   type ApiError,
@@ -9,7 +10,6 @@ import {
   type CaseStatus,
   type CaseSummary,
   type ChangeSet,
-  type ListCasesParams,
   type MessageView,
   type RootCause,
   type SearchHit,
@@ -26,21 +26,43 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+function isStatus(s: string): s is CaseStatus {
+  return (CASE_STATUSES as readonly string[]).includes(s);
+}
+
+/** A fake command: gets the params, returns the result (or throws an ApiError). */
+export type MockHandler<K extends CommandName = CommandName> = (params: ParamsOf<K>) => ResultOf<K> | Promise<ResultOf<K>>;
+
+/**
+ * Handlers by command name. Typed for the commands in the generated map; any other name is
+ * accepted too, so a screen can be tested against a command before its Rust side lands.
+ */
+export type MockHandlers = { [K in CommandName]?: MockHandler<K> } & Record<string, (params: any) => unknown>;
+
 export interface MockBackend extends Backend {
   /** The live data; tests may read or change it (call `notify` after changing it). */
   readonly cases: CaseDetail[];
   readonly rootCauses: RootCause[];
+  /** Every call made, in order: [name, params]. */
+  readonly calls: [string, unknown][];
   /** Publishes a change set to subscribers, as the store does after a commit. */
   notify(changes: ChangeSet): void;
 }
 
 export function createMockBackend(
-  seed: { cases?: CaseDetail[]; rootCauses?: RootCause[]; now?: () => number } = {},
+  seed: {
+    cases?: CaseDetail[];
+    rootCauses?: RootCause[];
+    now?: () => number;
+    /** Extra or replacement commands; they win over the built-in ones. */
+    handlers?: MockHandlers;
+  } = {},
 ): MockBackend {
   const cases = clone(seed.cases ?? []);
   const rootCauses = clone(seed.rootCauses ?? []);
   const now = seed.now ?? (() => Date.now());
-  const handlers = new Set<(c: ChangeSet) => void>();
+  const subscribers = new Set<(c: ChangeSet) => void>();
+  const calls: [string, unknown][] = [];
   let nextId = 10_000;
 
   const find = (id: number): CaseDetail =>
@@ -57,122 +79,137 @@ export function createMockBackend(
 
   const notify = (changes: ChangeSet) => {
     // Asynchronous, like a Tauri event arriving after the command's reply.
-    queueMicrotask(() => handlers.forEach((h) => h(changes)));
+    queueMicrotask(() => subscribers.forEach((h) => h(changes)));
   };
 
-  const run = async <T>(f: () => T): Promise<T> => f();
+  const builtin: MockHandlers = {
+    case_list: (p) => {
+      if (p.status && !isStatus(p.status)) fail('invalid_input', `unknown status ${p.status}`);
+      const rc = p.root_cause ? findCause(p.root_cause).path : null;
+      const matching = cases
+        .filter((c) => !p.status || c.status === p.status)
+        .filter((c) => !rc || c.root_causes.some((r) => r === rc || r.startsWith(rc + PATH_SEP)))
+        .filter((c) => !p.label || c.labels.includes(p.label))
+        .filter((c) => !p.channel || c.channels.includes(p.channel))
+        .sort((a, b) => (b.last_message_at ?? 0) - (a.last_message_at ?? 0) || b.id - a.id);
+      const page = p.limit > 0 ? matching.slice(p.offset, p.offset + p.limit) : matching.slice(p.offset);
+      return { cases: page.map(summary), total: matching.length };
+    },
 
-  return {
-    cases,
-    rootCauses,
-    notify,
+    case_show: (p) => clone(find(p.case_id)),
 
-    caseList: (p: ListCasesParams) =>
-      run(() => {
-        if (p.status && !CASE_STATUSES.includes(p.status)) fail('invalid_input', `unknown status ${p.status}`);
-        const rc = p.root_cause ? findCause(p.root_cause).path : null;
-        const matching = cases
-          .filter((c) => !p.status || c.status === p.status)
-          .filter((c) => !rc || c.root_causes.some((r) => r === rc || r.startsWith(rc + PATH_SEP)))
-          .filter((c) => !p.label || c.labels.includes(p.label))
-          .filter((c) => !p.channel || c.channels.includes(p.channel))
-          .sort((a, b) => (b.last_message_at ?? 0) - (a.last_message_at ?? 0) || b.id - a.id);
-        const page = p.limit > 0 ? matching.slice(p.offset, p.offset + p.limit) : matching.slice(p.offset);
-        return { cases: page.map(summary), total: matching.length };
-      }),
-
-    caseShow: (caseId) => run(() => clone(find(caseId))),
-
-    caseSearch: (p) =>
-      run(() => {
-        const q = p.query.trim().toLowerCase();
-        if (!q) fail('invalid_input', 'empty search');
-        const hits: SearchHit[] = [];
-        for (const c of cases) {
-          for (const m of c.messages) {
-            const hay = `${m.subject ?? ''} ${m.text}`.toLowerCase();
-            if (hay.includes(q)) {
-              hits.push({
-                case_id: c.id,
-                message_id: m.id,
-                conversation_id: m.conversation_id,
-                channel: m.channel,
-                subject: m.subject,
-                snippet: m.snippet,
-                author: m.author?.name ?? m.author?.address ?? null,
-                sent_at: m.sent_at,
-                score: 0,
-              });
-            }
+    case_search: (p) => {
+      const q = p.query.trim().toLowerCase();
+      if (!q) fail('invalid_input', 'empty search');
+      const hits: SearchHit[] = [];
+      for (const c of cases) {
+        for (const m of c.messages) {
+          const hay = `${m.subject ?? ''} ${m.text}`.toLowerCase();
+          if (hay.includes(q)) {
+            hits.push({
+              case_id: c.id,
+              message_id: m.id,
+              conversation_id: m.conversation_id,
+              channel: m.channel,
+              subject: m.subject,
+              snippet: m.snippet,
+              author: m.author?.name ?? m.author?.address ?? null,
+              sent_at: m.sent_at,
+              score: 0,
+            });
           }
         }
-        if (p.order === 'newest') hits.sort((a, b) => b.sent_at - a.sent_at);
-        return { query: p.query, hits: p.limit > 0 ? hits.slice(0, p.limit) : hits };
-      }),
-
-    caseSetStatus: (p) =>
-      run(() => {
-        if (!CASE_STATUSES.includes(p.status)) fail('invalid_input', `unknown status ${p.status}`);
-        const c = find(p.case_id);
-        const from = c.status;
-        c.status = p.status;
-        c.snoozed_until = p.status === 'snoozed' ? (p.snooze_until ?? null) : null;
-        const changed = from !== p.status;
-        if (changed) notify({ case: [c.id] });
-        return { case_id: c.id, from, to: p.status, changed };
-      }),
-
-    caseAddNote: (caseId, text) =>
-      run(() => {
-        if (!text.trim()) fail('invalid_input', 'cannot add note: it is empty');
-        const c = find(caseId);
-        const note = { id: nextId++, body: text, author: 'user', created_at: now() };
-        c.notes.push(note);
-        notify({ case: [caseId], note: [note.id] });
-        return clone(note);
-      }),
-
-    caseTagRootCause: (caseId, rootCause) =>
-      run(() => {
-        const c = find(caseId);
-        const rc = findCause(rootCause);
-        const added = !c.root_causes.includes(rc.path);
-        if (added) {
-          c.root_causes.push(rc.path);
-          notify({ case: [caseId], root_cause: [rc.id] });
-        }
-        return { case_id: caseId, root_cause: rc.path, added };
-      }),
-
-    rootCauseList: () => run(() => clone(rootCauses)),
-
-    rootCauseAdd: (name, parent) =>
-      run(() => {
-        if (!name.trim()) fail('invalid_input', 'cannot add root cause: the name is empty');
-        const p = parent ? findCause(parent) : null;
-        const path = p ? `${p.name}${PATH_SEP}${name}` : name;
-        if (rootCauses.some((r) => r.path === path)) fail('conflict', `root cause ${JSON.stringify(path)} already exists`);
-        const rc: RootCause = {
-          id: nextId++,
-          name,
-          parent_id: p?.id ?? null,
-          path,
-          status: 'open',
-          fixed_at: null,
-          fix_note: null,
-          archived: false,
-          case_count: 0,
-          open_case_count: 0,
-        };
-        rootCauses.push(rc);
-        notify({ root_cause: [rc.id] });
-        return clone(rc);
-      }),
-
-    onStoreChanged: async (handler) => {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
+      }
+      if (p.order === 'newest') hits.sort((a, b) => b.sent_at - a.sent_at);
+      return { query: p.query, hits: p.limit > 0 ? hits.slice(0, p.limit) : hits };
     },
+
+    case_set_status: (p) => {
+      const to = p.status;
+      if (!isStatus(to)) fail('invalid_input', `unknown status ${p.status}`);
+      const c = find(p.case_id);
+      const from = c.status;
+      c.status = to;
+      c.snoozed_until = to === 'snoozed' ? (p.snooze_until ?? null) : null;
+      const changed = from !== to;
+      if (changed) notify({ case: [c.id] });
+      return { case_id: c.id, from, to, changed };
+    },
+
+    case_add_note: (p) => {
+      if (!p.text.trim()) fail('invalid_input', 'cannot add note: it is empty');
+      const c = find(p.case_id);
+      const note = { id: nextId++, body: p.text, author: 'user', created_at: now() };
+      c.notes.push(note);
+      notify({ case: [p.case_id], note: [note.id] });
+      return clone(note);
+    },
+
+    case_tag_root_cause: (p) => {
+      const c = find(p.case_id);
+      const rc = findCause(p.root_cause);
+      const added = !c.root_causes.includes(rc.path);
+      if (added) {
+        c.root_causes.push(rc.path);
+        notify({ case: [p.case_id], root_cause: [rc.id] });
+      }
+      return { case_id: p.case_id, root_cause: rc.path, added };
+    },
+
+    root_cause_list: () => clone(rootCauses),
+
+    root_cause_add: (p) => {
+      const name = p.name;
+      if (!name.trim()) fail('invalid_input', 'cannot add root cause: the name is empty');
+      const parent = p.parent ? findCause(p.parent) : null;
+      const path = parent ? `${parent.name}${PATH_SEP}${name}` : name;
+      if (rootCauses.some((r) => r.path === path)) fail('conflict', `root cause ${JSON.stringify(path)} already exists`);
+      const rc = rootCause(nextId++, name, parent);
+      rootCauses.push(rc);
+      notify({ root_cause: [rc.id] });
+      return clone(rc);
+    },
+  };
+
+  const handlers: MockHandlers = { ...builtin, ...(seed.handlers ?? {}) };
+
+  const backend = withHelpers({
+    cases,
+    rootCauses,
+    calls,
+    notify,
+    async call(name: string, params: unknown) {
+      calls.push([name, clone(params)]);
+      const h = handlers[name] as ((p: unknown) => unknown) | undefined;
+      if (!h) fail('not_found', `cannot run command \`${name}\`: no such command`);
+      // Results are copies, as they would be after crossing IPC.
+      return clone(await h(clone(params ?? {})));
+    },
+    onStoreChanged: async (handler: (c: ChangeSet) => void) => {
+      subscribers.add(handler);
+      return () => {
+        subscribers.delete(handler);
+      };
+    },
+  } as MockBackend);
+  return backend;
+}
+
+/** A root cause as the store returns a fresh one. */
+export function rootCause(id: number, name: string, parent: RootCause | null): RootCause {
+  return {
+    id,
+    name,
+    parent_id: parent?.id ?? null,
+    path: parent ? `${parent.name}${PATH_SEP}${name}` : name,
+    status: 'open',
+    fixed_at: null,
+    fix_note: null,
+    archived: false,
+    case_count: 0,
+    open_case_count: 0,
+    cases_before_fix: 0,
+    cases_after_fix: 0,
   };
 }
 
@@ -227,6 +264,9 @@ export function demoCase(
     created_at: messages[0]?.sent_at ?? 0,
     snoozed_until: null,
     response_due_at: null,
+    repeat: false,
+    no_reply_needed: false,
+    contact_history: null,
     notes: [],
     ...over,
     messages,
@@ -235,18 +275,7 @@ export function demoCase(
 
 /** A small, realistic inbox for the browser preview. */
 export function demoData(base = Date.now()): { cases: CaseDetail[]; rootCauses: RootCause[] } {
-  const rc = (id: number, name: string, parent: RootCause | null): RootCause => ({
-    id,
-    name,
-    parent_id: parent?.id ?? null,
-    path: parent ? `${parent.name}${PATH_SEP}${name}` : name,
-    status: 'open',
-    fixed_at: null,
-    fix_note: null,
-    archived: false,
-    case_count: 0,
-    open_case_count: 0,
-  });
+  const rc = rootCause;
   const shipping = rc(1, 'Shipping', null);
   const billing = rc(2, 'Billing', null);
   const rootCauses = [shipping, rc(3, 'Late delivery', shipping), billing, rc(4, 'Double charge', billing)];

@@ -1,47 +1,28 @@
-// The only file that talks to Tauri. Argument names are camelCase (Tauri converts them to the
-// Rust parameter names); params structs keep Rust's snake_case fields.
+// The only file that talks to Tauri: one `rpc` command (src-tauri/src/main.rs → crates/api rpc
+// table) and the `store-changed` event.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
-import { toApiError, type Backend } from './backend';
-import type {
-  CaseDetail,
-  ChangeSet,
-  ListCasesResult,
-  NoteView,
-  RootCause,
-  SearchResult,
-  SetStatusResult,
-  TagResult,
-} from './types';
+import { toApiError, withHelpers, type Backend } from './backend';
+import type { ChangeSet } from './types';
 
 /** Must match src-tauri/src/events.rs STORE_CHANGED. */
 export const STORE_CHANGED = 'store-changed';
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
-
 export function tauriBackend(): Backend {
-  return {
-    caseList: (params) => call<ListCasesResult>('case_list', { params }),
-    caseShow: (caseId) => call<CaseDetail>('case_show', { caseId }),
-    caseSearch: (params) => call<SearchResult>('case_search', { params }),
-    caseSetStatus: (params) => call<SetStatusResult>('case_set_status', { params }),
-    caseAddNote: (caseId, text) => call<NoteView>('case_add_note', { caseId, text }),
-    caseTagRootCause: (caseId, rootCause) =>
-      call<TagResult>('case_tag_root_cause', { caseId, rootCause }),
-    rootCauseList: () => call<RootCause[]>('root_cause_list'),
-    rootCauseAdd: (name, parent) => call<RootCause>('root_cause_add', { name, parent: parent ?? null }),
+  return withHelpers({
+    async call(name, params) {
+      try {
+        return await invoke('rpc', { name, params });
+      } catch (e) {
+        throw toApiError(e);
+      }
+    },
     onStoreChanged: async (handler) => {
       const unlisten = await listen<ChangeSet>(STORE_CHANGED, (event) => handler(event.payload));
       return unlisten;
     },
-  };
+  });
 }
 
 /** True inside the desktop app's webview. */
