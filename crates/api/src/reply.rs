@@ -13,8 +13,8 @@ use switchboard_channels::email::compose::{self, Mailbox, ReplyDraft};
 use switchboard_channels::email::normalize_subject;
 use switchboard_core::case::Direction;
 use switchboard_store::contacts::{self, IdentityRef};
-use switchboard_store::ingest::{self, IngestOutcome, NewMessage, Recipient, Visibility};
-use switchboard_store::{StoreError, accounts, outbox};
+use switchboard_store::ingest::{NewMessage, Recipient, Visibility};
+use switchboard_store::{accounts, outbox};
 use switchboard_sync::outbox::EmailPayload;
 
 use crate::{ApiError, Code, Ctx, Result};
@@ -217,23 +217,7 @@ pub fn reply_create(ctx: &Ctx, p: &ReplyParams) -> Result<ReplyResult> {
             raw_size: None,
             attachments: vec![],
         };
-        let message_row = match ingest::ingest(tx, &m, "user", now)? {
-            IngestOutcome::Stored {
-                message_id,
-                case_id: stored_case,
-                ..
-            } if stored_case == case_id => message_id,
-            IngestOutcome::Stored { case_id: other, .. } => {
-                return Err(StoreError::Invalid(format!(
-                    "cannot reply to case #{case_id}: the reply would thread into case #{other}"
-                )));
-            }
-            IngestOutcome::Duplicate { .. } => {
-                return Err(StoreError::Conflict(format!(
-                    "cannot reply: a message with id {message_id} already exists"
-                )));
-            }
-        };
+        let message_row = switchboard_store::offline::store_on_case(tx, case_id, &m, now)?;
         let status = outbox::case_status(tx.conn(), case_id)?;
         Ok((outbox_id, message_row, status))
     })?;

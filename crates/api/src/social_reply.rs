@@ -11,7 +11,7 @@ use switchboard_channels::social::{
 };
 use switchboard_core::case::Direction;
 use switchboard_store::contacts::{self, IdentityRef};
-use switchboard_store::ingest::{self, IngestOutcome, NewMessage};
+use switchboard_store::ingest::{self, NewMessage};
 use switchboard_store::{StoreError, accounts, outbox};
 use switchboard_sync::social::{SocialPayload, extra_of, is_social};
 
@@ -297,23 +297,7 @@ pub(crate) fn reply_social(
             raw_size: None,
             attachments: vec![],
         };
-        let message_row = match ingest::ingest(tx, &m, "user", now)? {
-            IngestOutcome::Stored {
-                message_id,
-                case_id: stored_case,
-                ..
-            } if stored_case == case_id => message_id,
-            IngestOutcome::Stored { case_id: other, .. } => {
-                return Err(StoreError::Invalid(format!(
-                    "cannot reply to case #{case_id}: the reply would thread into case #{other}"
-                )));
-            }
-            IngestOutcome::Duplicate { .. } => {
-                return Err(StoreError::Conflict(format!(
-                    "cannot reply: a message with id {timeline_id} already exists"
-                )));
-            }
-        };
+        let message_row = switchboard_store::offline::store_on_case(tx, case_id, &m, now)?;
         let status = outbox::case_status(tx.conn(), case_id)?;
         Ok((outbox_id, message_row, status))
     })?;
