@@ -16,6 +16,7 @@ pub mod case_ops;
 pub mod cases;
 pub mod changes;
 pub mod contacts;
+pub mod edits;
 pub mod events;
 pub mod followups;
 pub mod history;

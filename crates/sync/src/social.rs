@@ -26,7 +26,7 @@ use switchboard_core::case::Direction;
 use switchboard_store::accounts::Account;
 use switchboard_store::contacts::{self, IdentityRef};
 use switchboard_store::ingest::{self, IngestOutcome, NewMessage};
-use switchboard_store::{Entity, Store, StoreError, Tx, accounts, mailbox};
+use switchboard_store::{Entity, Store, StoreError, Tx, accounts, edits, mailbox};
 
 /// Account kinds this engine handles.
 pub const KINDS: &[&str] = &[bluesky::CHANNEL, mastodon::CHANNEL];
@@ -37,6 +37,11 @@ pub fn is_social(kind: &str) -> bool {
 
 /// At most this many pages per stream in one pass (the rest waits for the next pass).
 const MAX_PAGES_PER_PASS: usize = 20;
+
+/// At most this many recent inbound items are read again per pass to catch edits and deletions.
+const MAX_REFRESH_PER_PASS: usize = 20;
+/// Only items sent within this window are read again (ms).
+const REFRESH_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 
 /// A connected provider of any kind: one arm per provider module (Mastodon wired by helper B).
 pub enum AnyProvider {
@@ -95,6 +100,26 @@ impl AnyProvider {
             // sit `unknown` for longer (a crash, a laptop closed): a read-back that found
             // nothing leaves the decision to the user rather than risk a second status.
             AnyProvider::Mastodon(_) => false,
+        }
+    }
+
+    /// Can this provider read one item again by id (to see edits and deletions polling does
+    /// not show)? Only Mastodon can; Bluesky notifications carry no edits.
+    pub fn can_refresh(&self) -> bool {
+        matches!(self, AnyProvider::Mastodon(_))
+    }
+
+    /// Reads one item again: `Current` with its text as it is now, or `Deleted`.
+    pub async fn refresh(
+        &mut self,
+        external_id: &str,
+    ) -> Result<mastodon::Refreshed, ChannelError> {
+        match self {
+            AnyProvider::Bluesky(_) => Err(ChannelError::Unsupported {
+                channel: bluesky::CHANNEL.into(),
+                capability: switchboard_channels::social::Capability::Fetch,
+            }),
+            AnyProvider::Mastodon(p) => p.refresh(external_id).await,
         }
     }
 
@@ -388,6 +413,9 @@ pub async fn sync_once(env: &Env<'_>, account: &Account) -> Result<SocialPassRep
         let r = sync_stream(env, account, &mut p, stream).await?;
         report.streams.push(r);
     }
+    if p.can_refresh() {
+        refresh_recent(env, account, &mut p).await?;
+    }
     p.save_tokens(env.secrets, &account.name);
     Ok(report)
 }
@@ -469,6 +497,95 @@ async fn sync_stream(
     Ok(r)
 }
 
+/// Applies what the provider now says about an item stored before: deleted, or edited later
+/// than the edit last applied. Returns whether anything changed.
+pub fn apply_change(
+    tx: &mut Tx<'_>,
+    message_id: i64,
+    item: &Item,
+    now: i64,
+) -> Result<bool, StoreError> {
+    if item.deleted {
+        return edits::apply_delete(tx, message_id, "sync", now);
+    }
+    let Some(edited_at) = item.edited_at else {
+        return Ok(false);
+    };
+    let snippet = switchboard_channels::email::snippet(&item.text, 160);
+    edits::apply_edit(
+        tx,
+        message_id,
+        &edits::Edit {
+            text: &item.text,
+            snippet: &snippet,
+            edited_at,
+        },
+        "sync",
+        now,
+    )
+}
+
+/// Polling shows neither deletions nor edits of items already fetched: read the newest inbound
+/// items of open cases again (bounded, newest first) and apply what changed. A failure here is
+/// logged and ends the refresh for this pass; it never fails the pass or touches stored rows.
+async fn refresh_recent(
+    env: &Env<'_>,
+    account: &Account,
+    p: &mut AnyProvider,
+) -> Result<(), StoreError> {
+    let now = env.clock.now();
+    let targets: Vec<(i64, String)> = {
+        let store = lock(env.store);
+        let mut st = store.conn().prepare_cached(
+            "SELECT m.id, m.external_id FROM messages m
+               JOIN case_conversations cc ON cc.conversation_id = m.conversation_id
+               JOIN cases c ON c.id = cc.case_id
+              WHERE m.account_id = ?1 AND m.channel = ?2 AND m.direction = 'inbound'
+                AND m.deleted_at IS NULL AND m.sent_at >= ?3 AND c.status != 'resolved'
+              ORDER BY m.sent_at DESC, m.id DESC LIMIT ?4",
+        )?;
+        st.query_map(
+            rusqlite::params![
+                account.id,
+                p.channel(),
+                now - REFRESH_WINDOW_MS,
+                MAX_REFRESH_PER_PASS as i64
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<Result<_, _>>()?
+    };
+    let mut results = Vec::with_capacity(targets.len());
+    for (message_id, external_id) in targets {
+        match p.refresh(&external_id).await {
+            Ok(r) => results.push((message_id, r)),
+            Err(e) => {
+                tracing::warn!(account = %account.name, status = %external_id, error = %e,
+                    "cannot read a status again for edits and deletions; trying next pass");
+                break;
+            }
+        }
+    }
+    if results.is_empty() {
+        return Ok(());
+    }
+    let changed = lock(env.store).write(|tx| {
+        let mut n = 0u64;
+        for (message_id, r) in &results {
+            let did = match r {
+                mastodon::Refreshed::Current(item) => apply_change(tx, *message_id, item, now)?,
+                mastodon::Refreshed::Deleted { .. } => {
+                    edits::apply_delete(tx, *message_id, "sync", now)?
+                }
+            };
+            n += u64::from(did);
+        }
+        Ok(n)
+    })?;
+    tracing::info!(account = %account.name, checked = results.len(), changed, "social items refreshed");
+    Ok(())
+}
+
 fn record_failure(
     env: &Env<'_>,
     account_id: i64,
@@ -494,7 +611,8 @@ fn record_failure(
 }
 
 /// Stores one item (its author identity following handle changes) and keeps its provider
-/// extras for replies.
+/// extras for replies. An item stored before is a duplicate, but an edit or deletion it
+/// carries is applied to the stored message ([`apply_change`]).
 pub fn store_item(
     tx: &mut Tx<'_>,
     account_id: i64,
@@ -532,8 +650,11 @@ pub fn store_item(
         attachments: vec![],
     };
     let out = ingest::ingest(tx, &m, "sync", now)?;
-    if let IngestOutcome::Stored { message_id, .. } = out {
-        put_extra(tx, message_id, &item.extra)?;
+    match out {
+        IngestOutcome::Stored { message_id, .. } => put_extra(tx, message_id, &item.extra)?,
+        IngestOutcome::Duplicate { message_id } => {
+            apply_change(tx, message_id, item, now)?;
+        }
     }
     Ok(out)
 }

@@ -77,6 +77,16 @@ fn world() -> World {
     let mut notes = fixture("notifications.json");
     // The direct status loses its author: unreadable, to be quarantined.
     notes[0]["status"]["account"] = json!(null);
+    // Each pass reads recent statuses again for edits and deletions: they are still there.
+    for n in notes.as_array().unwrap() {
+        if let Some(id) = n["status"]["id"].as_str() {
+            w.mount(
+                Mock::given(method("GET"))
+                    .and(path(format!("/api/v1/statuses/{id}")))
+                    .respond_with(ResponseTemplate::new(200).set_body_json(n["status"].clone())),
+            );
+        }
+    }
     w.mount(
         Mock::given(method("GET"))
             .and(path("/api/v1/notifications"))
