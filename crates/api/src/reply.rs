@@ -73,15 +73,7 @@ pub fn reply_create(ctx: &Ctx, p: &ReplyParams) -> Result<ReplyResult> {
             p.case_id
         ))
     })?;
-    let account = match &p.account {
-        Some(name) => accounts::by_name(store.conn(), name)?.ok_or_else(|| {
-            ApiError::new(
-                Code::NotFound,
-                format!("cannot reply: there is no account named {name:?}"),
-            )
-        })?,
-        None => accounts::by_id(store.conn(), target.account_id)?,
-    };
+    let account = sending_account(store.conn(), p.account.as_deref(), target.account_id)?;
     if account.kind != "email" {
         let msg = if account.name == accounts::ARCHIVE_ACCOUNT || account.kind == "archive" {
             format!(
@@ -232,5 +224,22 @@ pub fn reply_create(ctx: &Ctx, p: &ReplyParams) -> Result<ReplyResult> {
         to: to.email,
         subject,
         case_status: status,
+    })
+}
+
+/// The account a reply goes out from: the one named, else the one the customer wrote to.
+pub(crate) fn sending_account(
+    conn: &rusqlite::Connection,
+    named: Option<&str>,
+    default_id: i64,
+) -> Result<accounts::Account> {
+    Ok(match named {
+        Some(name) => accounts::by_name(conn, name)?.ok_or_else(|| {
+            ApiError::new(
+                Code::NotFound,
+                format!("cannot reply: there is no account named {name:?}"),
+            )
+        })?,
+        None => accounts::by_id(conn, default_id)?,
     })
 }

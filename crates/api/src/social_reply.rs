@@ -82,15 +82,8 @@ pub(crate) fn reply_social(
             p.case_id
         ))
     })?;
-    let account = match &p.account {
-        Some(name) => accounts::by_name(store.conn(), name)?.ok_or_else(|| {
-            ApiError::new(
-                Code::NotFound,
-                format!("cannot reply: there is no account named {name:?}"),
-            )
-        })?,
-        None => accounts::by_id(store.conn(), target.account_id)?,
-    };
+    let account =
+        crate::reply::sending_account(store.conn(), p.account.as_deref(), target.account_id)?;
     if account.kind != channel {
         return Err(ApiError::invalid(format!(
             "cannot reply from account {:?}: it is a {} account and the customer wrote on {channel}",
