@@ -147,7 +147,9 @@ pub fn run(a: &ImapArgs) -> anyhow::Result<()> {
     .arg(&ca)
     .arg("--data-dir")
     .arg(&data_dir);
+    let pressure = sys::Pressure::start();
     let sb = sys::run_child(cmd)?;
+    let sync_pressure = pressure.percent();
     if !sb.success {
         bail!("switchboard sync failed: {}", sb.stderr.trim());
     }
@@ -156,6 +158,20 @@ pub fn run(a: &ImapArgs) -> anyhow::Result<()> {
     let initial_s = figures["initial_ms"].as_f64().unwrap_or(0.0) / 1000.0;
     let resync_ms = figures["resync_ms"].as_f64().unwrap_or(0.0);
     let stored = figures["messages"].as_u64().unwrap_or(0);
+    crate::baseline::timing(
+        "imap.initial_msg_per_s",
+        stored as f64 / initial_s.max(0.001),
+        "msg/s",
+        crate::baseline::Better::Higher,
+        sync_pressure,
+    );
+    crate::baseline::timing(
+        "imap.resync_ms",
+        resync_ms,
+        "ms",
+        crate::baseline::Better::Lower,
+        sync_pressure,
+    );
 
     // mbsync, FSync on and off. `localhost`: mbsync checks the name against the certificate.
     let mut mbsync = Vec::new();

@@ -236,6 +236,18 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
     let contention = pressure.describe();
     let n = corpus.messages as f64;
     let rate = n / full.report.wall_s;
+    crate::baseline::timing(
+        "import.msg_per_s",
+        rate,
+        "msg/s",
+        crate::baseline::Better::Higher,
+        pressure.percent(),
+    );
+    crate::baseline::size(
+        "import.kb_per_msg",
+        full.db_bytes as f64 / 1000.0 / n.max(1.0),
+        "KB/msg",
+    );
     let judge = |ok: bool| (!args.small).then_some(ok);
     let mut t = Table::new(format!(
         "import: switchboard, {} messages from one mbox file",

@@ -100,6 +100,18 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<()> {
     let db_bytes = sys::disk_size(&db);
 
     let rate = args.count as f64 / stored_time.as_secs_f64();
+    crate::baseline::timing(
+        "ingest.items_per_s",
+        rate,
+        "items/s",
+        crate::baseline::Better::Higher,
+        pressure.percent(),
+    );
+    crate::baseline::size(
+        "ingest.kb_per_item",
+        db_bytes as f64 / 1000.0 / args.count.max(1) as f64,
+        "KB/item",
+    );
     batch_ms.sort_by(f64::total_cmp);
     let mut t = Table::new(format!(
         "ingest: {} social items (≤300 chars, handle identities, {:.0}% replies via conversation_key), batches of {}",

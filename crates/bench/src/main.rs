@@ -7,8 +7,13 @@
 //! cargo run --release -p switchboard-bench -- ingest --count 200000
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
+//! cargo run --release -p switchboard-bench -- all --small --update-baseline
 //! ```
+//!
+//! `all` compares each headline figure with the checked-in baseline (`baseline.rs`) and prints
+//! `REGRESSED` for one more than 25% worse on a quiet CPU.
 
+mod baseline;
 mod corpus;
 mod imap;
 mod import;
@@ -111,6 +116,9 @@ enum Cmd {
         peer: bool,
         #[arg(long)]
         work_dir: Option<PathBuf>,
+        /// Write this run's figures as the new baseline (crates/bench/baseline/*.json).
+        #[arg(long)]
+        update_baseline: bool,
     },
     /// Initial IMAP sync of a seeded mailbox in the local test Dovecot vs mbsync, and a resync
     /// with nothing new (needs the mail test servers: tests/servers/mail.sh up).
@@ -199,7 +207,8 @@ fn main() -> anyhow::Result<()> {
             small,
             peer,
             work_dir,
-        } => all(small, peer, work_dir),
+            update_baseline,
+        } => all(small, peer, work_dir, update_baseline),
         Cmd::Imap {
             count,
             no_mbsync,
@@ -226,8 +235,17 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Runs each benchmark as a child process (so each one's peak RSS is its own).
-fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()> {
+fn all(
+    small: bool,
+    peer: bool,
+    work_dir: Option<PathBuf>,
+    update_baseline: bool,
+) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
+    let records = tempfile::Builder::new()
+        .prefix("switchboard-bench-figures")
+        .tempfile()?
+        .into_temp_path();
     let (import_n, ingest_n, search_n) = if small {
         (2_000, 20_000, 20_000)
     } else {
@@ -260,7 +278,10 @@ fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()>
             run.push(w.display().to_string());
         }
         println!("\n######## switchboard-bench {}", run.join(" "));
-        let status = Command::new(&exe).args(&run).status()?;
+        let status = Command::new(&exe)
+            .args(&run)
+            .env(baseline::RECORD_ENV, &records)
+            .status()?;
         if !status.success() {
             failed.push(run[0].clone());
         }
@@ -269,6 +290,28 @@ fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()>
         "\nall benchmarks finished in {:.1} s",
         start.elapsed().as_secs_f64()
     );
+    let figures = baseline::read_records(&records)?;
+    let path = baseline::baseline_path(small);
+    let recorded = baseline::load(&path)?;
+    let regressed = baseline::compare(recorded.as_ref(), &figures);
+    if regressed > 0 {
+        println!(
+            "{regressed} figure(s) REGRESSED against {} (reported, not failed)",
+            path.display()
+        );
+    }
+    if update_baseline {
+        let commit = Command::new("git")
+            .args(["rev-parse", "--short", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        baseline::save(&path, &figures, &commit, &date)?;
+        println!("baseline written: {}", path.display());
+    }
     if !failed.is_empty() {
         anyhow::bail!("benchmarks that could not run: {}", failed.join(", "));
     }

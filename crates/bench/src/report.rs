@@ -8,6 +8,8 @@ pub enum Verdict {
     Missed,
     /// No budget, or the run is too small for the comparison to mean anything.
     Info,
+    /// A verdict of its own, e.g. a comparison with a recorded baseline.
+    Text(&'static str),
 }
 
 pub struct Row {
@@ -60,6 +62,22 @@ impl Table {
         });
     }
 
+    /// A figure compared with an earlier one: `change` goes in the budget column.
+    pub fn compared(
+        &mut self,
+        metric: impl Into<String>,
+        value: impl Into<String>,
+        change: impl Into<String>,
+        verdict: &'static str,
+    ) {
+        self.rows.push(Row {
+            metric: metric.into(),
+            value: value.into(),
+            budget: change.into(),
+            verdict: Verdict::Text(verdict),
+        });
+    }
+
     pub fn print(&self) {
         let w0 = self
             .rows
@@ -94,6 +112,7 @@ impl Table {
                 Verdict::Ok => "ok",
                 Verdict::Missed => "MISSED",
                 Verdict::Info => "",
+                Verdict::Text(t) => t,
             };
             println!(
                 "{:<w0$} | {:>w1$} | {:<w2$} | {verdict}",

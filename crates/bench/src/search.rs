@@ -247,6 +247,13 @@ pub fn run(args: &SearchArgs) -> anyhow::Result<()> {
     let contention = pressure.describe();
     all.sort_by(f64::total_cmp);
     let p95 = percentile(&all, 95.0);
+    crate::baseline::timing(
+        "search.p95_ms",
+        p95,
+        "ms",
+        crate::baseline::Better::Lower,
+        pressure.percent(),
+    );
     t.budget(
         "ALL queries",
         format!(
