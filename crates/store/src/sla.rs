@@ -568,7 +568,7 @@ fn qualifying_earlier(
     let limit = REPEAT_COUNT_CAP as i64 + 1;
     let mut found: Vec<(i64, i64)> = conn
         .prepare_cached(
-            "SELECT created_at, id FROM cases
+            "SELECT created_at, id FROM cases INDEXED BY cases_contact_unresolved
               WHERE contact_id = ?1 AND status <> 'resolved' AND merged_into IS NULL
                 AND created_at <= ?2
               ORDER BY created_at DESC, id DESC LIMIT ?3",
@@ -579,7 +579,7 @@ fn qualifying_earlier(
         .collect::<rusqlite::Result<_>>()?;
     let resolved = conn
         .prepare_cached(
-            "SELECT created_at, id FROM cases
+            "SELECT created_at, id FROM cases INDEXED BY cases_contact_resolved
               WHERE contact_id = ?1 AND status = 'resolved' AND merged_into IS NULL
                 AND resolved_at >= ?2 AND created_at <= ?3
               ORDER BY created_at DESC, id DESC LIMIT ?4",
@@ -710,8 +710,8 @@ pub fn earlier_cases(conn: &Connection, case_id: i64) -> Result<Vec<EarlierCase>
                       JOIN conversations conv ON conv.id = cc.conversation_id
                      WHERE cc.case_id = e.id ORDER BY conv.channel))
            FROM cases c JOIN cases e ON e.contact_id = c.contact_id
-          WHERE c.id = ?1 AND e.merged_into IS NULL
-            AND (e.created_at < c.created_at OR (e.created_at = c.created_at AND e.id < c.id))
+          WHERE c.id = ?1 AND e.merged_into IS NULL AND e.created_at <= c.created_at
+            AND (e.created_at < c.created_at OR e.id < c.id)
           ORDER BY e.created_at DESC, e.id DESC LIMIT ?2",
     )?;
     Ok(stmt
