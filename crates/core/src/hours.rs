@@ -314,7 +314,12 @@ impl Schedule {
     /// the next opening. A schedule with no open time left in the search window (only holidays)
     /// falls back to calendar minutes rather than never falling due.
     pub fn add_business_minutes(&self, start: Timestamp, minutes: i64) -> Timestamp {
-        let mut left = minutes.max(0) * MINUTE_MS;
+        self.add_business_ms(start, minutes.max(0) * MINUTE_MS)
+    }
+
+    /// The instant `ms` business milliseconds after `start` (as [`Self::add_business_minutes`]).
+    pub fn add_business_ms(&self, start: Timestamp, ms: i64) -> Timestamp {
+        let mut left = ms.max(0);
         let mut last_open = start;
         for (s, e) in self.intervals_from(start) {
             if e <= start {

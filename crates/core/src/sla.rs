@@ -66,6 +66,29 @@ pub fn due_at(schedule: &Schedule, start: Timestamp, target: Target) -> Timestam
     }
 }
 
+/// The due time of a clock whose case was snoozed from `paused_at` until `resumed_at`: it moves
+/// later by the time spent snoozed (business time for business targets), so the time left when
+/// the case was put aside is still left when it comes back. A snooze that ended before it began
+/// (clock skew) moves nothing.
+pub fn resume_due(
+    schedule: &Schedule,
+    due: Timestamp,
+    basis: Basis,
+    paused_at: Timestamp,
+    resumed_at: Timestamp,
+) -> Timestamp {
+    if resumed_at <= paused_at {
+        return due;
+    }
+    match basis {
+        Basis::Calendar => due + (resumed_at - paused_at),
+        Basis::Business => match schedule.business_ms_between(paused_at, resumed_at) {
+            0 => due,
+            ms => schedule.add_business_ms(due, ms),
+        },
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseState {

@@ -306,3 +306,36 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_snooze_moves_the_due_time_by_the_snoozed_time() {
+    let s = office();
+    // Due Monday 12:00; snoozed Monday 10:00 until Tuesday 10:00: 8 business hours passed
+    // (Mon 10–17 and Tue 9–10), so a business target is due Tuesday 12:00 — two business hours
+    // after waking, as when it was snoozed.
+    let due = utc(2026, 11, 23, 12, 0);
+    let (paused, resumed) = (utc(2026, 11, 23, 10, 0), utc(2026, 11, 24, 10, 0));
+    let moved = sla::resume_due(&s, due, Basis::Business, paused, resumed);
+    assert_eq!(moved, utc(2026, 11, 24, 12, 0));
+    assert_eq!(s.business_ms_between(resumed, moved), 2 * HOUR);
+    // A calendar target moves by the 24 wall-clock hours.
+    assert_eq!(
+        sla::resume_due(&s, due, Basis::Calendar, paused, resumed),
+        due + 24 * HOUR
+    );
+    // Snoozed over a weekend only: no business time passed, the business due time stays.
+    let (fri_night, sun) = (utc(2026, 11, 20, 20, 0), utc(2026, 11, 22, 12, 0));
+    assert_eq!(
+        sla::resume_due(&s, due, Basis::Business, fri_night, sun),
+        due
+    );
+    // Woken after the old due time, the case is not overdue at once.
+    let late_wake = utc(2026, 11, 24, 15, 0);
+    let moved = sla::resume_due(&s, due, Basis::Business, paused, late_wake);
+    assert!(moved > late_wake, "{moved} vs {late_wake}");
+    // A wake-up before the snooze began (clock skew) moves nothing.
+    assert_eq!(
+        sla::resume_due(&s, due, Basis::Calendar, resumed, paused),
+        due
+    );
+}

@@ -7,8 +7,9 @@
 //! Decisions:
 //! - A case is never left without conversations by `link`: a case emptied that way is marked
 //!   `merged_into` the target (it was, in effect, merged). `unlink`/`split` refuse to empty a case.
-//! - Merging moves conversations, notes, follow-ups, outbox items, root causes and labels to the
-//!   target; the source keeps its row and its events, marked `merged_into`, so its history stays
+//! - Merging moves conversations, notes, follow-ups, outbox items, root causes, labels, response
+//!   clocks and breaches to the target (the pending clock due soonest stays pending, see
+//!   `sla::settle_merged_clocks`), and repeat-contact flags are recomputed; the source keeps its row and its events, marked `merged_into`, so its history stays
 //!   readable and undo can bring it back with the same id.
 //! - A split (and an unlink, a split of one conversation) creates a new case carrying the
 //!   original's status, priority and owner; notes, tags and follow-ups stay with the original.
@@ -40,6 +41,14 @@ pub fn conversations_of(conn: &Connection, case_id: i64) -> Result<Vec<i64>> {
     Ok(stmt
         .query_map([case_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+fn contact_of(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT contact_id FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// A live case: exists and was not merged away.
@@ -360,7 +369,7 @@ pub struct MergeOutcome {
 fn move_by_id(
     tx: &mut Tx<'_>,
     table: &str,
-    entity: Entity,
+    entity: Option<Entity>,
     from: i64,
     into: i64,
     ops: &mut Vec<UndoOp>,
@@ -377,7 +386,9 @@ fn move_by_id(
             &format!("UPDATE \"{table}\" SET case_id = ?2 WHERE id = ?1"),
             params![id, into],
         )?;
-        tx.changed(entity, *id);
+        if let Some(entity) = entity {
+            tx.changed(entity, *id);
+        }
         ops.push(UndoOp::UpdateRows {
             table: table.into(),
             id: *id,
@@ -464,9 +475,18 @@ pub fn merge(
     // Restored last: the target's own columns that a merge may fill in.
     ops.push(UndoOp::SetCaseFields {
         case_id: into,
-        fields: undo::case_fields(tx.conn(), into, &["contact_id", "updated_at"])?,
+        fields: undo::case_fields(
+            tx.conn(),
+            into,
+            &["contact_id", "status", "response_due_at", "updated_at"],
+        )?,
         expect: None,
     });
+    let due_before: Option<i64> = tx
+        .conn()
+        .prepare_cached("SELECT response_due_at FROM cases WHERE id = ?1")?
+        .query_row([into], |r| r.get(0))?;
+    let mut contacts: Vec<i64> = Vec::new();
     let mut out = MergeOutcome {
         into,
         merged: sources.clone(),
@@ -480,11 +500,16 @@ pub fn merge(
             ops.push(move_conversation(tx, conv, into, now)?);
             out.conversations_moved += 1;
         }
-        out.notes_moved += move_by_id(tx, "notes", Entity::Note, *f, into, &mut ops)?;
-        out.follow_ups_moved += move_by_id(tx, "follow_ups", Entity::FollowUp, *f, into, &mut ops)?;
-        move_by_id(tx, "outbox", Entity::Outbox, *f, into, &mut ops)?;
+        out.notes_moved += move_by_id(tx, "notes", Some(Entity::Note), *f, into, &mut ops)?;
+        out.follow_ups_moved +=
+            move_by_id(tx, "follow_ups", Some(Entity::FollowUp), *f, into, &mut ops)?;
+        move_by_id(tx, "outbox", Some(Entity::Outbox), *f, into, &mut ops)?;
         move_tags(tx, "case_root_causes", "root_cause_id", *f, into, &mut ops)?;
         move_tags(tx, "case_labels", "label_id", *f, into, &mut ops)?;
+        // Response clocks and breaches follow the conversations they were about.
+        move_by_id(tx, "response_clocks", None, *f, into, &mut ops)?;
+        move_by_id(tx, "sla_breaches", None, *f, into, &mut ops)?;
+        contacts.extend(contact_of(tx.conn(), *f)?);
         ops.push(unmerge_op(tx.conn(), *f, into)?);
         set_merged(tx, *f, Some(into), now)?;
         refresh_activity(tx, *f)?;
@@ -497,6 +522,24 @@ pub fn merge(
         )?
         .execute(params![into, now])?;
     refresh_activity(tx, into)?;
+    ops.extend(crate::sla::settle_merged_clocks(tx, into, due_before, now)?);
+    // A target waiting on its customer that now holds another customer's unanswered message
+    // is not waiting any more: the next move is ours.
+    if crate::sla::pending_clock(tx.conn(), into)?.is_some() {
+        tx.conn()
+            .prepare_cached(
+                "UPDATE cases SET status = 'open' WHERE id = ?1 AND status = 'waiting'",
+            )?
+            .execute([into])?;
+    }
+    // Cases flagged as repeats of a merged case, and the target itself, are flagged afresh.
+    contacts.extend(contact_of(tx.conn(), into)?);
+    contacts.sort_unstable();
+    contacts.dedup();
+    let window = crate::sla::response_settings(tx.conn())?.repeat_window_days;
+    for c in contacts {
+        ops.extend(crate::sla::recompute_repeats(tx, c, window)?);
+    }
     out.event_id = events::record_undoable(
         tx,
         NewEvent {

@@ -64,7 +64,7 @@ SELECT c.id, c.status, c.priority, c.subject, c.contact_id, ct.display_name,
        (SELECT m.snippet FROM case_conversations cc JOIN messages m ON m.conversation_id = cc.conversation_id
          WHERE cc.case_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),
        c.last_message_at, c.created_at, c.snoozed_until, c.response_due_at,
-       EXISTS (SELECT 1 FROM case_repeats r WHERE r.case_id = c.id), c.no_reply_needed
+       c.repeat_of IS NOT NULL, c.no_reply_needed
   FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
@@ -354,6 +354,7 @@ pub fn set_status(
             after.resolved_at,
             now
         ])?;
+    crate::sla::on_status_change(tx, case_id, before.status, after.status, now)?;
     // Undo restores the state before, if the case is still in the state this change left.
     let undo = crate::undo::UndoOp::SetCaseFields {
         case_id,

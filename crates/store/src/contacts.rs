@@ -294,7 +294,8 @@ pub struct ContactMergeOutcome {
 }
 
 /// Merges contacts `from` into `into`: identities, cases and conversations move, flags are
-/// OR-ed, a missing display name is filled in.
+/// OR-ed, a missing display name is filled in, and the repeat-contact flags of the merged
+/// contact's cases are recomputed.
 pub fn merge(
     tx: &mut Tx<'_>,
     into: i64,
@@ -363,6 +364,9 @@ pub fn merge(
         tx.changed(Entity::Contact, *f);
     }
     tx.changed(Entity::Contact, into);
+    // The merged contact's cases now have earlier cases (and later ones) they did not have.
+    let window = crate::sla::response_settings(tx.conn())?.repeat_window_days;
+    ops.extend(crate::sla::recompute_repeats(tx, into, window)?);
     let event_id = crate::events::record_undoable(
         tx,
         crate::events::NewEvent {
@@ -396,6 +400,7 @@ pub struct ContactSplitOutcome {
 
 /// Moves `identity_ids` of a contact to a new contact. Conversations whose inbound messages all
 /// come from those identities move with them, and so do cases made only of such conversations.
+/// The repeat-contact flags of both contacts' cases are recomputed.
 pub fn split(
     tx: &mut Tx<'_>,
     contact_id: i64,
@@ -482,6 +487,10 @@ pub fn split(
         fields: crate::undo::row([("merged_into", contact_id.into())]),
         expect: Some(crate::undo::row([("merged_into", serde_json::Value::Null)])),
     });
+    // Cases that moved lost the earlier cases they were repeats of, and the other way round.
+    let window = crate::sla::response_settings(tx.conn())?.repeat_window_days;
+    ops.extend(crate::sla::recompute_repeats(tx, contact_id, window)?);
+    ops.extend(crate::sla::recompute_repeats(tx, new_contact, window)?);
     let event_id = crate::events::record_undoable(
         tx,
         crate::events::NewEvent {

@@ -443,6 +443,7 @@ fn apply_lifecycle(
             now
         ])?;
     tx.changed(Entity::Case, case_id);
+    crate::sla::on_status_change(tx, case_id, before.status, after.status, now)?;
     let reopened = before.status != after.status
         && matches!(before.status, CaseStatus::Resolved | CaseStatus::Snoozed);
     if before.status != after.status {

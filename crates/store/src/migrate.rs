@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_workflow",
         include_str!("migrations/0007_workflow.sql"),
     ),
+    (
+        "0008_repeat_linear",
+        include_str!("migrations/0008_repeat_linear.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -302,9 +302,10 @@ pub struct Stored<'a> {
 
 /// The ingest hook (helper C): after a message is stored, an outbound one answers the
 /// response clock; an inbound one is checked for repeat contact, then the protocol runs and its
-/// actions are applied to the case. `actor` "import" applies the protocol but arms no response
-/// clock: imported history is not a live request.
-pub fn after_ingest(tx: &mut Tx<'_>, s: &Stored<'_>, actor: &str, now: i64) -> Result<()> {
+/// actions are applied to the case. Imported history arms response clocks as synced mail does,
+/// from the message's own time: an imported backlog of unanswered messages is owed replies, and
+/// a reply already stored after a message meets its clock at once.
+pub fn after_ingest(tx: &mut Tx<'_>, s: &Stored<'_>, _actor: &str, now: i64) -> Result<()> {
     let m = &s.facts;
     if s.direction == Direction::Outbound {
         return crate::sla::on_response(tx, m.case_id, m.sent_at, now);
@@ -364,7 +365,6 @@ pub fn after_ingest(tx: &mut Tx<'_>, s: &Stored<'_>, actor: &str, now: i64) -> R
         no_reply_now = v;
     }
     if let Some(t) = a.target
-        && actor != "import"
         && !no_reply_now
     {
         arm_target(tx, s, t, &ev, &schedule, &mut applied, now)?;

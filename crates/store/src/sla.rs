@@ -8,6 +8,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use switchboard_core::case::CaseStatus;
 use switchboard_core::hours::{BusinessHours, Schedule};
 use switchboard_core::sla::{Basis, ResponseSettings};
 
@@ -182,6 +183,12 @@ pub fn arm(tx: &mut Tx<'_>, c: &NewClock<'_>, reopened: bool, now: i64) -> Resul
     if by_hand {
         return Ok(None);
     }
+    // A response already stored after this message (history imported or synced newest first)
+    // answered it: the clock is recorded, and met at once.
+    let answered_at = first_response_since(tx.conn(), c.case_id, c.started_at)?;
+    if let (Some(p), Some(_)) = (&pending, answered_at) {
+        return Ok(Some(p.due_at));
+    }
     let due =
         match pending {
             Some(p) if p.due_at <= c.due_at => return Ok(Some(p.due_at)),
@@ -220,7 +227,114 @@ pub fn arm(tx: &mut Tx<'_>, c: &NewClock<'_>, reopened: bool, now: i64) -> Resul
         .prepare_cached("UPDATE cases SET response_due_at = ?2 WHERE id = ?1")?
         .execute(params![c.case_id, due])?;
     tx.changed(Entity::Case, c.case_id);
+    if let Some(at) = answered_at {
+        on_response(tx, c.case_id, at, now)?;
+        return Ok(None);
+    }
     Ok(Some(due))
+}
+
+/// The first outbound message on a case sent at or after `since`.
+fn first_response_since(conn: &Connection, case_id: i64, since: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT min(m.sent_at) FROM case_conversations cc
+               JOIN messages m ON m.conversation_id = cc.conversation_id
+              WHERE cc.case_id = ?1 AND m.sent_at >= ?2 AND m.direction = 'outbound'",
+        )?
+        .query_row(params![case_id, since], |r| r.get(0))?)
+}
+
+/// Keeps the response clock in step with a status change of its case: snoozing pauses the
+/// pending clock; waking (by time, by a new message, or by hand) moves its due time later by the
+/// time spent snoozed, so a case woken after its old due time is not overdue at once. Call
+/// wherever a case's status changes.
+pub fn on_status_change(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    before: CaseStatus,
+    after: CaseStatus,
+    now: i64,
+) -> Result<()> {
+    if before == after {
+        return Ok(());
+    }
+    let Some(p) = pending_clock(tx.conn(), case_id)? else {
+        return Ok(());
+    };
+    if after == CaseStatus::Snoozed {
+        tx.conn()
+            .prepare_cached("UPDATE response_clocks SET paused_at = ?2 WHERE id = ?1")?
+            .execute(params![p.id, now])?;
+        return Ok(());
+    }
+    if before != CaseStatus::Snoozed {
+        return Ok(());
+    }
+    let paused_at: Option<i64> = tx
+        .conn()
+        .prepare_cached("SELECT paused_at FROM response_clocks WHERE id = ?1")?
+        .query_row([p.id], |r| r.get(0))?;
+    // Snoozed before clocks could pause (or the pause was undone): nothing to move by.
+    let Some(paused_at) = paused_at else {
+        return Ok(());
+    };
+    let due =
+        switchboard_core::sla::resume_due(&schedule(tx.conn())?, p.due_at, p.basis, paused_at, now);
+    tx.conn()
+        .prepare_cached("UPDATE response_clocks SET due_at = ?2, paused_at = NULL WHERE id = ?1")?
+        .execute(params![p.id, due])?;
+    // The inbox due time follows unless a person set it by hand.
+    tx.conn()
+        .prepare_cached(
+            "UPDATE cases SET response_due_at = ?3 WHERE id = ?1 AND response_due_at = ?2",
+        )?
+        .execute(params![case_id, p.due_at, due])?;
+    tx.changed(Entity::Case, case_id);
+    Ok(())
+}
+
+/// After a case merge moved clocks onto `case_id`: the customer has waited since their first
+/// unanswered message, so the pending clock due soonest stays and the others are closed. The
+/// inbox due time follows it unless a person set one by hand. Returns the inverse for undo.
+pub fn settle_merged_clocks(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    hand_set_before: Option<i64>,
+    now: i64,
+) -> Result<Vec<crate::undo::UndoOp>> {
+    let pending: Vec<(i64, i64)> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT id, due_at FROM response_clocks
+              WHERE case_id = ?1 AND responded_at IS NULL AND closed_at IS NULL
+              ORDER BY due_at, id",
+        )?
+        .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut undo = Vec::new();
+    let Some(&(_, due)) = pending.first() else {
+        return Ok(undo);
+    };
+    for &(id, _) in &pending[1..] {
+        tx.conn()
+            .prepare_cached("UPDATE response_clocks SET closed_at = ?2 WHERE id = ?1")?
+            .execute(params![id, now])?;
+        undo.push(crate::undo::UndoOp::UpdateRows {
+            table: "response_clocks".into(),
+            id,
+            fields: crate::undo::row([("closed_at", serde_json::Value::Null)]),
+            expect: Some(crate::undo::row([("closed_at", now.into())])),
+        });
+    }
+    let by_hand = hand_set_before.is_some_and(|d| !pending.iter().any(|&(_, due)| due == d));
+    if !by_hand {
+        tx.conn()
+            .prepare_cached("UPDATE cases SET response_due_at = ?2 WHERE id = ?1")?
+            .execute(params![case_id, due])?;
+    }
+    tx.changed(Entity::Case, case_id);
+    Ok(undo)
 }
 
 /// An outbound message at `at` answers the pending clock: mark it met, clear the inbox due
@@ -431,30 +545,130 @@ pub struct EarlierCase {
     pub resolved_at: Option<i64>,
 }
 
-/// Flags `case_id` as a repeat contact if its contact has another case that is not resolved,
-/// or was resolved within the window before `at`. Returns whether the case is (now) a repeat.
+/// How many earlier cases a repeat contact counts at most. The count is for people ("3 earlier
+/// cases"); bounding it keeps detection independent of how long a customer's history is.
+pub const REPEAT_COUNT_CAP: usize = 100;
+
+/// How many earlier cases [`earlier_cases`] lists.
+pub const EARLIER_CASES_LIMIT: i64 = 20;
+
+/// The most recent earlier case of `contact_id` that makes `case_id` (created at `created_at`)
+/// a repeat contact, and how many such cases there are (at most [`REPEAT_COUNT_CAP`]). An
+/// earlier case qualifies if it is not resolved, or was resolved at or after `since`; merged
+/// cases do not count. "Earlier" is creation order, ties broken by id. Both lookups run on
+/// partial indexes, so they read only qualifying cases, never the contact's whole history.
+fn qualifying_earlier(
+    conn: &Connection,
+    contact_id: i64,
+    case_id: i64,
+    created_at: i64,
+    since: i64,
+) -> Result<(Option<i64>, i64)> {
+    // One more than the cap: the case itself (or a tie created later) may be among them.
+    let limit = REPEAT_COUNT_CAP as i64 + 1;
+    let mut found: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT created_at, id FROM cases INDEXED BY cases_contact_unresolved
+              WHERE contact_id = ?1 AND status <> 'resolved' AND merged_into IS NULL
+                AND created_at <= ?2
+              ORDER BY created_at DESC, id DESC LIMIT ?3",
+        )?
+        .query_map(params![contact_id, created_at, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let resolved = conn
+        .prepare_cached(
+            "SELECT created_at, id FROM cases INDEXED BY cases_contact_resolved
+              WHERE contact_id = ?1 AND status = 'resolved' AND merged_into IS NULL
+                AND resolved_at >= ?2 AND created_at <= ?3
+              ORDER BY created_at DESC, id DESC LIMIT ?4",
+        )?
+        .query_map(params![contact_id, since, created_at, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(i64, i64)>>>()?;
+    found.extend(resolved);
+    found.retain(|&(at, id)| at < created_at || (at == created_at && id < case_id));
+    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.truncate(REPEAT_COUNT_CAP);
+    Ok((found.first().map(|&(_, id)| id), found.len() as i64))
+}
+
+/// Flags `case_id` as a repeat contact if its contact has another, earlier case that is not
+/// resolved, or was resolved within the window before `at`. Returns whether the case is (now) a
+/// repeat. A case flagged once stays flagged with the earlier case and count found then; the
+/// work per call is bounded (see [`qualifying_earlier`]), whatever the contact's history.
 pub fn detect_repeat(
     tx: &mut Tx<'_>,
     case_id: i64,
     at: i64,
     window_days: u32,
-    now: i64,
+    _now: i64,
 ) -> Result<bool> {
+    let (contact, created_at, repeat_of): (Option<i64>, i64, Option<i64>) = tx
+        .conn()
+        .prepare_cached("SELECT contact_id, created_at, repeat_of FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("case", case_id))?;
+    if repeat_of.is_some() {
+        return Ok(true);
+    }
+    let Some(contact) = contact else {
+        return Ok(false);
+    };
     let since = at - window_days as i64 * DAY_MS;
-    let inserted = tx
+    let (earlier, count) = qualifying_earlier(tx.conn(), contact, case_id, created_at, since)?;
+    if earlier.is_none() {
+        return Ok(false);
+    }
+    tx.conn()
+        .prepare_cached("UPDATE cases SET repeat_of = ?2, repeat_count = ?3 WHERE id = ?1")?
+        .execute(params![case_id, earlier, count])?;
+    tx.changed(Entity::Case, case_id);
+    Ok(true)
+}
+
+/// Recomputes the repeat-contact flag of every live case of `contact_id` from scratch, each as
+/// of its creation (after a contact merge or split changed whose cases are whose). Returns the
+/// inverse for undo: the previous flag of each case that changed.
+pub fn recompute_repeats(
+    tx: &mut Tx<'_>,
+    contact_id: i64,
+    window_days: u32,
+) -> Result<Vec<crate::undo::UndoOp>> {
+    let cases: Vec<(i64, i64, Option<i64>, i64)> = tx
         .conn()
         .prepare_cached(
-            "INSERT OR IGNORE INTO case_repeats (case_id, earlier_case_id, detected_at)
-             SELECT c.id, e.id, ?3 FROM cases c JOIN cases e ON e.contact_id = c.contact_id
-              WHERE c.id = ?1 AND e.id <> c.id AND e.merged_into IS NULL
-                AND e.created_at <= c.created_at
-                AND (e.status <> 'resolved' OR e.resolved_at >= ?2)",
+            "SELECT id, created_at, repeat_of, repeat_count FROM cases
+              WHERE contact_id = ?1 AND merged_into IS NULL ORDER BY created_at, id",
         )?
-        .execute(params![case_id, since, now])?;
-    if inserted > 0 {
+        .query_map([contact_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut undo = Vec::new();
+    for (case_id, created_at, old_of, old_count) in cases {
+        let since = created_at - window_days as i64 * DAY_MS;
+        let (of, count) = qualifying_earlier(tx.conn(), contact_id, case_id, created_at, since)?;
+        if (of, count) == (old_of, old_count) {
+            continue;
+        }
+        tx.conn()
+            .prepare_cached("UPDATE cases SET repeat_of = ?2, repeat_count = ?3 WHERE id = ?1")?
+            .execute(params![case_id, of, count])?;
         tx.changed(Entity::Case, case_id);
+        undo.push(crate::undo::UndoOp::SetCaseFields {
+            case_id,
+            fields: crate::undo::row([
+                ("repeat_of", serde_json::json!(old_of)),
+                ("repeat_count", serde_json::json!(old_count)),
+            ]),
+            expect: None,
+        });
     }
-    is_repeat(tx.conn(), case_id)
+    Ok(undo)
 }
 
 pub fn first_response_at(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
@@ -467,11 +681,27 @@ pub fn first_response_at(conn: &Connection, case_id: i64) -> Result<Option<i64>>
 
 pub fn is_repeat(conn: &Connection, case_id: i64) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM case_repeats WHERE case_id = ?1")?
-        .exists([case_id])?)
+        .prepare_cached("SELECT repeat_of IS NOT NULL FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
 }
 
-/// The earlier cases a repeat contact is flagged with, newest first.
+/// The repeat-contact facts of a case: the most recent earlier qualifying case when it was
+/// flagged, and how many there were (at most [`REPEAT_COUNT_CAP`]); `None` if not a repeat.
+pub fn repeat_of(conn: &Connection, case_id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT repeat_of, repeat_count FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| {
+            Ok(r.get::<_, Option<i64>>(0)?
+                .map(|of| (of, r.get(1).unwrap_or(0))))
+        })
+        .optional()?
+        .flatten())
+}
+
+/// The cases of the same contact created before this one (merged ones left out), newest first,
+/// at most [`EARLIER_CASES_LIMIT`].
 pub fn earlier_cases(conn: &Connection, case_id: i64) -> Result<Vec<EarlierCase>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.subject, e.status, e.created_at, e.last_message_at, e.resolved_at,
@@ -479,12 +709,13 @@ pub fn earlier_cases(conn: &Connection, case_id: i64) -> Result<Vec<EarlierCase>
                    (SELECT DISTINCT conv.channel FROM case_conversations cc
                       JOIN conversations conv ON conv.id = cc.conversation_id
                      WHERE cc.case_id = e.id ORDER BY conv.channel))
-           FROM case_repeats r JOIN cases e ON e.id = r.earlier_case_id
-          WHERE r.case_id = ?1
-          ORDER BY e.created_at DESC, e.id DESC",
+           FROM cases c JOIN cases e ON e.contact_id = c.contact_id
+          WHERE c.id = ?1 AND e.merged_into IS NULL AND e.created_at <= c.created_at
+            AND (e.created_at < c.created_at OR e.id < c.id)
+          ORDER BY e.created_at DESC, e.id DESC LIMIT ?2",
     )?;
     Ok(stmt
-        .query_map([case_id], |r| {
+        .query_map(params![case_id, EARLIER_CASES_LIMIT], |r| {
             let ch: Option<String> = r.get(6)?;
             Ok(EarlierCase {
                 case_id: r.get(0)?,

@@ -146,6 +146,7 @@ pub fn wake_due(tx: &mut Tx<'_>, now: i64) -> Result<Vec<WokenCase>> {
                 after.snooze_until_reply,
                 now
             ])?;
+        crate::sla::on_status_change(tx, case_id, before.status, after.status, now)?;
         let until = before.snoozed_until.unwrap_or(now);
         events::record(
             tx,

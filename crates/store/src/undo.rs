@@ -73,6 +73,8 @@ const TABLES: &[(&str, Option<Entity>)] = &[
     ("template_variants", Some(Entity::Template)),
     ("protocol_rules", Some(Entity::ProtocolRule)),
     ("outbox", Some(Entity::Outbox)),
+    ("response_clocks", None),
+    ("sla_breaches", None),
     ("settings", None),
 ];
 

@@ -33,8 +33,13 @@ fn snapshot(store: &Store) -> Vec<String> {
     for (table, order) in [
         (
             "cases",
-            "id, status, subject, contact_id, priority, merged_into, last_message_at, last_inbound_at, snoozed_until, resolved_at",
+            "id, status, subject, contact_id, priority, merged_into, last_message_at, last_inbound_at, snoozed_until, resolved_at, response_due_at, repeat_of, repeat_count",
         ),
+        (
+            "response_clocks",
+            "id, case_id, due_at, responded_at, closed_at",
+        ),
+        ("sla_breaches", "id, case_id, clock_id"),
         ("case_conversations", "case_id, conversation_id, linked_at"),
         ("notes", "id, case_id, body"),
         ("follow_ups", "id, case_id, due_at"),
@@ -498,4 +503,143 @@ fn contact_suggestions_by_email_handle_and_name() {
         .unwrap();
     let after = contacts::suggestions(store.conn(), None).unwrap();
     assert!(after.iter().all(|s| s.reason != MatchReason::SameEmail));
+}
+
+#[test]
+fn response_clocks_and_breaches_follow_a_case_merge_and_its_undo() {
+    use switchboard_store::sla;
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let at = |h: i64| T0 + h * HOUR;
+    // Case a: asked at T0, answered at once; case b: asked an hour later, never answered, and
+    // one earlier clock of b already breached.
+    let ask = |id: &str, from: &str, subject: &str, t: i64| {
+        let mut m = email(acc, id, from, subject, t);
+        m.received_at = t;
+        m
+    };
+    let m_a = ask("<ca@x>", "ann@example.com", "Mug", at(0));
+    let a = match store.write(|tx| ingest(tx, &m_a, "sync", at(0))).unwrap() {
+        IngestOutcome::Stored { case_id, .. } => case_id,
+        other => panic!("{other:?}"),
+    };
+    let mut answer = m_a.clone();
+    answer.external_id = "<ca-r@x>".into();
+    answer.direction = Some(switchboard_core::Direction::Outbound);
+    answer.in_reply_to = Some("<ca@x>".into());
+    answer.sent_at = at(0) + 60_000;
+    store
+        .write(|tx| ingest(tx, &answer, "sync", at(0) + 60_000))
+        .unwrap();
+    let m_b = ask("<cb@x>", "ben@example.com", "Plate", at(1));
+    let b = match store.write(|tx| ingest(tx, &m_b, "sync", at(1))).unwrap() {
+        IngestOutcome::Stored { case_id, .. } => case_id,
+        other => panic!("{other:?}"),
+    };
+    let b_due = sla::pending_clock(store.conn(), b).unwrap().unwrap().due_at;
+    let breach: i64 = store
+        .write(|tx| {
+            tx.conn().execute(
+                "INSERT INTO response_clocks (case_id, started_at, due_at, minutes, basis, source,
+                     visibility, channel, responded_at, created_at)
+                 VALUES (?1, 0, 1, 1, 'calendar', 'old', 'private', 'email', 5, 0)",
+                [b],
+            )?;
+            let k = tx.conn().last_insert_rowid();
+            tx.conn().execute(
+                "INSERT INTO sla_breaches (clock_id, case_id, due_at, breached_at, responded_at,
+                     visibility, channel, recorded_by)
+                 VALUES (?1, ?2, 1, 5, 5, 'private', 'email', 'response')",
+                [k, b],
+            )?;
+            Ok(tx.conn().last_insert_rowid())
+        })
+        .unwrap();
+    assert!(sla::pending_clock(store.conn(), a).unwrap().is_none());
+    let before = snapshot(&store);
+
+    store
+        .write(|tx| case_ops::merge(tx, a, &[b], "user", at(2)))
+        .unwrap();
+    let due: Option<i64> = store
+        .conn()
+        .query_row(
+            "SELECT response_due_at FROM cases WHERE id = ?1",
+            [a],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(due, Some(b_due), "b's customer is still owed a reply");
+    assert_eq!(
+        sla::pending_clock(store.conn(), a).unwrap().unwrap().due_at,
+        b_due
+    );
+    let breaches = sla::breaches(store.conn(), Some(a)).unwrap();
+    assert_eq!(
+        breaches.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![breach]
+    );
+    // The merged clock breaches on the target when its time passes.
+    let swept = store.write(|tx| sla::sweep(tx, b_due + 1)).unwrap();
+    assert_eq!(swept.iter().map(|x| x.case_id).collect::<Vec<_>>(), vec![a]);
+    // Drop the sweep's breach (not part of the merge) and undo the merge: all as before.
+    store
+        .write(|tx| {
+            tx.conn()
+                .execute("DELETE FROM sla_breaches WHERE id = ?1", [swept[0].id])?;
+            Ok(())
+        })
+        .unwrap();
+    store
+        .write(|tx| history::undo_last(tx, Some(a), "user", at(3)))
+        .unwrap();
+    assert_eq!(snapshot(&store), before);
+}
+
+#[test]
+fn two_pending_clocks_merged_keep_the_one_due_first() {
+    use switchboard_store::sla;
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let mut ids = Vec::new();
+    for (n, h) in [(1, 3), (2, 1)] {
+        let m = email(
+            acc,
+            &format!("<p{n}@x>"),
+            &format!("p{n}@example.com"),
+            &format!("Problem {n}"),
+            T0 + h * HOUR,
+        );
+        match store
+            .write(|tx| ingest(tx, &m, "sync", T0 + 4 * HOUR))
+            .unwrap()
+        {
+            IngestOutcome::Stored { case_id, .. } => ids.push(case_id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let first_due = sla::pending_clock(store.conn(), ids[1])
+        .unwrap()
+        .unwrap()
+        .due_at;
+    store
+        .write(|tx| case_ops::merge(tx, ids[0], &[ids[1]], "user", T0 + 5 * HOUR))
+        .unwrap();
+    let pending: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM response_clocks
+              WHERE case_id = ?1 AND responded_at IS NULL AND closed_at IS NULL",
+            [ids[0]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(pending, 1);
+    assert_eq!(
+        sla::pending_clock(store.conn(), ids[0])
+            .unwrap()
+            .unwrap()
+            .due_at,
+        first_due
+    );
 }

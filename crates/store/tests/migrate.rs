@@ -108,3 +108,61 @@ fn the_database_file_is_private_to_the_user() {
     let dmode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
     assert_eq!(dmode, 0o700);
 }
+
+#[test]
+fn repeat_pairs_become_the_flag_on_the_case_and_the_pair_table_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        migrate::migrate_to(&mut conn, 7).unwrap();
+        seed_at(&conn, 7);
+        // Four cases of Ann: 2 repeats 1; 3 repeats 1 and 2; 4 repeats 1, 2, 3 (as 0005 stored
+        // them, every earlier case); case 5 is another contact's.
+        conn.execute_batch(
+            "INSERT INTO contacts (id, display_name, created_at, updated_at) VALUES (2, 'Bo', 1, 1);
+             INSERT INTO cases (id, subject, contact_id, created_at, updated_at) VALUES
+               (2, 'b', 1, 20, 20), (3, 'c', 1, 30, 30), (4, 'd', 1, 40, 40), (5, 'e', 2, 50, 50);
+             INSERT INTO case_repeats VALUES (2, 1, 20), (3, 1, 30), (3, 2, 30),
+               (4, 1, 40), (4, 2, 40), (4, 3, 40);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let rows: Vec<(i64, Option<i64>, i64)> = store
+        .conn()
+        .prepare("SELECT id, repeat_of, repeat_count FROM cases ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (1, None, 0),
+            (2, Some(1), 1),
+            (3, Some(2), 2),
+            (4, Some(3), 3),
+            (5, None, 0)
+        ]
+    );
+    let pairs_left: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'case_repeats'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(pairs_left, 0);
+    assert!(
+        switchboard_store::cases::summary(store.conn(), 4)
+            .unwrap()
+            .repeat
+    );
+    assert!(
+        !switchboard_store::cases::summary(store.conn(), 1)
+            .unwrap()
+            .repeat
+    );
+}

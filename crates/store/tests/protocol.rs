@@ -411,14 +411,147 @@ fn rules_only_raise_priority_and_keep_an_owner() {
 }
 
 #[test]
-fn imported_history_gets_the_protocol_but_no_clock() {
+fn imported_open_cases_get_a_clock_from_the_message_time() {
     let (_d, mut store) = open();
     let acc = archive(&mut store);
-    let m = post(acc, "i1", "ida", "refund", monday() - 400 * 24 * 60 * MIN);
+    // A public complaint from last week: 60 calendar minutes from when it was posted.
+    let sent = monday() - 7 * 24 * 60 * MIN;
+    let m = post(acc, "i1", "ida", "refund", sent);
     let (case_id, _) = put(&mut store, &m, "import", monday());
     let c = case(&store, case_id);
     assert_eq!(c.priority, "high");
-    assert_eq!(c.response_due_at, None);
+    assert_eq!(c.response_due_at, Some(sent + 60 * MIN));
+    // A private email imported: one business day counted within business hours from the
+    // message time (Friday 15:00 → Monday 15:00), not from the import.
+    let fri = utc(2026, 11, 20, 15, 0);
+    let e = email(acc, "<imp1@x>", "ian@example.com", "Question", fri);
+    let (email_case, _) = put(&mut store, &e, "import", monday() + 60 * MIN);
+    assert_eq!(
+        case(&store, email_case).response_due_at,
+        Some(utc(2026, 11, 23, 15, 0))
+    );
+    // The unanswered backlog breaches like synced mail.
+    let swept = store
+        .write(|tx| sla::sweep(tx, monday() + 2 * 60 * MIN))
+        .unwrap();
+    assert_eq!(
+        swept.iter().map(|b| b.case_id).collect::<Vec<_>>(),
+        vec![case_id]
+    );
+}
+
+#[test]
+fn an_imported_reply_stored_before_its_message_meets_the_clock() {
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let sent = monday() - 3 * 24 * 60 * MIN;
+    let m = post(acc, "n1", "nia", "my parcel is damaged", sent);
+    // Newest first: our reply (30 minutes later) arrives before the complaint.
+    put(
+        &mut store,
+        &reply(&m, "n1r", sent + 30 * MIN),
+        "import",
+        monday(),
+    );
+    let (case_id, _) = put(&mut store, &m, "import", monday());
+    let c = case(&store, case_id);
+    assert_eq!(c.response_due_at, None, "already answered");
+    let k = sla::latest_clock(store.conn(), case_id).unwrap().unwrap();
+    assert_eq!(k.started_at, sent);
+    assert_eq!(k.responded_at, Some(sent + 30 * MIN));
+    assert!(sla::breaches(store.conn(), None).unwrap().is_empty());
+    // Answered late (90 minutes on a 60-minute target): met late, one breach.
+    let m = post(acc, "n2", "noa", "still waiting, unacceptable", sent);
+    put(
+        &mut store,
+        &reply(&m, "n2r", sent + 90 * MIN),
+        "import",
+        monday(),
+    );
+    let (late, _) = put(&mut store, &m, "import", monday());
+    assert_eq!(case(&store, late).response_due_at, None);
+    let b = sla::breaches(store.conn(), Some(late)).unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].responded_at, Some(sent + 90 * MIN));
+}
+
+#[test]
+fn a_case_woken_from_snooze_after_its_due_time_is_not_breached_at_once() {
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    // Private email Monday 10:00: one business day (7 hours Monday, 1 Tuesday), Tuesday 10:00.
+    let m = email(acc, "<s1@x>", "sue@example.com", "Question", monday());
+    let (case_id, _) = put(&mut store, &m, "sync", monday());
+    let due = utc(2026, 11, 24, 10, 0);
+    assert_eq!(case(&store, case_id).response_due_at, Some(due));
+    // Snoozed at 11:00 (7 business hours left) until Wednesday 09:00.
+    let snoozed_at = monday() + 60 * MIN;
+    let wake = utc(2026, 11, 25, 9, 0);
+    store
+        .write(|tx| {
+            cases::set_status(
+                tx,
+                case_id,
+                switchboard_core::CaseStatus::Snoozed,
+                Some(switchboard_core::Wake::At(wake)),
+                "user",
+                snoozed_at,
+            )
+        })
+        .unwrap();
+    let woken = store
+        .write(|tx| switchboard_store::triage::wake_due(tx, wake))
+        .unwrap();
+    assert_eq!(woken.len(), 1);
+    // 14 business hours snoozed (Mon 11–17, Tue 9–17): due 7 business hours after waking.
+    let moved = utc(2026, 11, 25, 16, 0);
+    assert_eq!(case(&store, case_id).response_due_at, Some(moved));
+    assert_eq!(
+        sla::pending_clock(store.conn(), case_id)
+            .unwrap()
+            .unwrap()
+            .due_at,
+        moved
+    );
+    assert!(
+        store.write(|tx| sla::sweep(tx, wake)).unwrap().is_empty(),
+        "not overdue the moment it wakes"
+    );
+    assert_eq!(
+        store.write(|tx| sla::sweep(tx, moved + MIN)).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn a_snoozed_case_opened_by_hand_keeps_its_calendar_time_left() {
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    // Public post: 120 calendar minutes. Snoozed after 30 (90 left), opened by hand an hour on.
+    let m = post(acc, "v1", "val", "hello there", monday());
+    let (case_id, _) = put(&mut store, &m, "sync", monday());
+    let set = |store: &mut Store, to, wake, at| {
+        store
+            .write(|tx| cases::set_status(tx, case_id, to, wake, "user", at))
+            .unwrap();
+    };
+    set(
+        &mut store,
+        switchboard_core::CaseStatus::Snoozed,
+        Some(switchboard_core::Wake::OnReply),
+        monday() + 30 * MIN,
+    );
+    set(
+        &mut store,
+        switchboard_core::CaseStatus::Open,
+        None,
+        monday() + 90 * MIN,
+    );
+    assert_eq!(
+        case(&store, case_id).response_due_at,
+        Some(monday() + 180 * MIN),
+        "90 minutes were left when snoozed, 90 are left when opened"
+    );
 }
 
 #[test]
@@ -561,4 +694,139 @@ fn rules_are_saved_moved_deleted_and_imported_in_order() {
         .write(|tx| protocol::import(tx, &default_rules()[2..3], false, monday()))
         .unwrap();
     assert_eq!(names(&store).len(), 3);
+}
+
+/// Rows in every table of the database (FTS shadow tables included).
+fn table_rows(store: &Store) -> Vec<(String, i64)> {
+    let conn = store.conn();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    names
+        .into_iter()
+        .map(|n| {
+            let c = conn
+                .query_row(&format!("SELECT count(*) FROM \"{n}\""), [], |r| r.get(0))
+                .unwrap();
+            (n, c)
+        })
+        .collect()
+}
+
+#[test]
+fn repeat_contact_storage_grows_linearly_with_a_customers_cases() {
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let mut case_ids = Vec::new();
+    let mut counts = Vec::new();
+    for n in 0..50 {
+        let at = monday() + n * 10 * MIN;
+        let e = email(
+            acc,
+            &format!("<lin{n}@x>"),
+            "lin@example.com",
+            &format!("Problem number {n}"),
+            at,
+        );
+        case_ids.push(put(&mut store, &e, "sync", at).0);
+        if [10, 30, 50].contains(&(n + 1)) {
+            counts.push(table_rows(&store));
+        }
+    }
+    case_ids.dedup();
+    assert_eq!(case_ids.len(), 50, "one case per message");
+    // Rows added by cases 31–50 are no more than those added by cases 11–30 (20 each): a
+    // table that links every case to every earlier one would add twice as many.
+    for ((name, at10), ((_, at30), (_, at50))) in
+        counts[0].iter().zip(counts[1].iter().zip(counts[2].iter()))
+    {
+        let (first, second) = (at30 - at10, at50 - at30);
+        assert!(
+            second <= first + 2,
+            "table {name} grew by {first} rows for cases 11–30, then by {second} for 31–50"
+        );
+        assert!(
+            *at50 <= 50 * 10 + 20,
+            "table {name} holds {at50} rows for 50 cases"
+        );
+    }
+    // All 49 earlier cases are open: the last case is a repeat of the one before it.
+    let last = *case_ids.last().unwrap();
+    assert!(case(&store, last).repeat);
+    assert_eq!(
+        sla::repeat_of(store.conn(), last).unwrap(),
+        Some((case_ids[48], 49))
+    );
+    assert!(!case(&store, case_ids[0]).repeat);
+    let earlier = sla::earlier_cases(store.conn(), last).unwrap();
+    assert_eq!(earlier.len() as i64, sla::EARLIER_CASES_LIMIT);
+    assert_eq!(earlier[0].case_id, case_ids[48], "newest first");
+    assert!(earlier.iter().all(|e| e.case_id != last));
+}
+
+#[test]
+fn repeat_flags_are_recomputed_after_a_contact_merge_and_split() {
+    use switchboard_store::{contacts, history};
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let e = email(acc, "<km1@x>", "kim@example.com", "Parcel", monday());
+    let (first, _) = put(&mut store, &e, "sync", monday());
+    let p = post(acc, "km2", "kim", "hello?", monday() + 60 * MIN);
+    let (second, _) = put(&mut store, &p, "sync", monday() + 60 * MIN);
+    assert!(!case(&store, second).repeat, "two contacts so far");
+    let contact = |s: &Store, c: i64| case(s, c).contact.unwrap().id;
+    let (kim_mail, kim_sky) = (contact(&store, first), contact(&store, second));
+    store
+        .write(|tx| contacts::merge(tx, kim_mail, &[kim_sky], "user", monday() + 2 * 60 * MIN))
+        .unwrap();
+    assert!(
+        case(&store, second).repeat,
+        "the later case is now a repeat"
+    );
+    assert!(!case(&store, first).repeat, "the earlier one is not");
+    assert_eq!(
+        sla::repeat_of(store.conn(), second).unwrap(),
+        Some((first, 1))
+    );
+    assert_eq!(
+        sla::earlier_cases(store.conn(), second)
+            .unwrap()
+            .iter()
+            .map(|e| e.case_id)
+            .collect::<Vec<_>>(),
+        vec![first]
+    );
+    // Undo puts the flags back with the contacts.
+    store
+        .write(|tx| history::undo_last(tx, None, "user", monday() + 3 * 60 * MIN))
+        .unwrap();
+    assert!(!case(&store, second).repeat);
+    // Merged again, then the Bluesky identity split off: no longer a repeat.
+    store
+        .write(|tx| contacts::merge(tx, kim_mail, &[kim_sky], "user", monday() + 4 * 60 * MIN))
+        .unwrap();
+    assert!(case(&store, second).repeat);
+    let sky_identity = contacts::identities_of(store.conn(), kim_mail)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.channel == "bluesky")
+        .unwrap()
+        .id;
+    store
+        .write(|tx| {
+            contacts::split(
+                tx,
+                kim_mail,
+                &[sky_identity],
+                "user",
+                monday() + 5 * 60 * MIN,
+            )
+        })
+        .unwrap();
+    assert!(!case(&store, second).repeat);
+    assert!(sla::repeat_of(store.conn(), second).unwrap().is_none());
 }
