@@ -105,6 +105,8 @@ pub enum IngestOutcome {
 /// Stores `m` inside the caller's transaction. `actor` names who caused it in case history
 /// (`import`, `sync`).
 pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<IngestOutcome> {
+    let bounded = crate::limits::bounded(tx.data_dir(), m)?;
+    let m: &NewMessage = &bounded;
     if m.external_id.is_empty() {
         return Err(StoreError::Invalid(
             "cannot store a message without an id".into(),

@@ -21,6 +21,7 @@ pub mod events;
 pub mod followups;
 pub mod history;
 pub mod ingest;
+pub mod limits;
 pub mod mailbox;
 pub mod offline;
 pub mod outbox;
@@ -101,6 +102,11 @@ impl Store {
         paths::create_private_dir(data_dir)?;
         let db_path = data_dir.join(DB_FILE);
         paths::create_private_file(&db_path)?;
+        for companion in ["-wal", "-shm"] {
+            let mut name = db_path.clone().into_os_string();
+            name.push(companion);
+            paths::tighten_if_present(Path::new(&name), 0o600)?;
+        }
         let conn = Connection::open_with_flags(
             &db_path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -26,26 +26,49 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         })
 }
 
-pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+/// Creates `dir` (and its parents) private to the user, or tightens an existing one to 0700:
+/// a folder made by an older build, by hand, or restored from a copy may be readable by others,
+/// and everything below it (database, attachments) is a customer's history.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        fs::create_dir_all(dir).map_err(|e| StoreError::io("create folder", dir, e))?;
     }
-    fs::create_dir_all(dir).map_err(|e| StoreError::io("create folder", dir, e))?;
+    make_private(dir, 0o700)
+}
+
+/// Sets `mode` on `path` unless it already has it (unix; elsewhere a no-op). Never loosens
+/// what is stricter: a mode with fewer bits than asked for is left alone.
+pub(crate) fn make_private(path: &Path, mode: u32) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| StoreError::io("set permissions on", dir, e))?;
+        let current = fs::metadata(path)
+            .map_err(|e| StoreError::io("read", path, e))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if current & !mode != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(current & mode))
+                .map_err(|e| StoreError::io("set permissions on", path, e))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// [`make_private`] for a file that may not exist.
+pub(crate) fn tighten_if_present(path: &Path, mode: u32) -> Result<()> {
+    if path.exists() {
+        make_private(path, mode)?;
     }
     Ok(())
 }
 
-/// Creates `path` with mode 0600 if it does not exist yet, so SQLite never creates it with the
-/// process umask (which would make the database world-readable).
-pub(crate) fn create_private_file(path: &Path) -> Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
+/// Opens a new file for writing, private to the user (0600) from the moment it exists: the
+/// mode is given to `open`, so no other user can open it in the window before a chmod.
+/// Fails if `path` already exists.
+pub fn create_new_private_file(path: &Path) -> std::io::Result<fs::File> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -53,7 +76,18 @@ pub(crate) fn create_private_file(path: &Path) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    match opts.open(path) {
+    opts.open(path)
+}
+
+/// Creates `path` with mode 0600 if it does not exist yet, so SQLite never creates it with the
+/// process umask (which would make the database world-readable).
+pub(crate) fn create_private_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        // A database copied in or made by an older build: tighten it (SQLite gives the -wal
+        // and -shm files the database file's mode).
+        return make_private(path, 0o600);
+    }
+    match create_new_private_file(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(StoreError::io("create", path, e)),

@@ -7,8 +7,12 @@
 //!
 //! Stylesheets (`<style>`) are dropped, not filtered: ammonia can only filter `style=`
 //! attributes, and combining a `style` tag with attribute filtering makes it panic. Inline
-//! styles keep only layout and typography properties; none of the allowed properties can hold a
-//! `url()` (`border-image` is deliberately left out), so CSS cannot fetch anything.
+//! styles keep only layout and typography properties (`border-image` is deliberately left
+//! out). The property allow-list alone does not keep CSS from fetching: ammonia keeps a
+//! `url(https://…)` in any allowed property's value, and a browser may accept one where it
+//! does not belong (`border: url(…)` is invalid, but the next engine's parser may differ). So
+//! any declaration that names a resource — `url(`, `image(`, `image-set(`, `src(`, however
+//! escaped or commented — is removed before the allow-list runs ([`strip_css_resources`]).
 //! Relative URLs are denied: inside the viewer they would resolve against the app's own origin.
 
 use std::borrow::Cow;
@@ -250,9 +254,122 @@ fn filter_attribute<'u>(tag: &str, attribute: &str, value: &'u str) -> Option<Co
         "src" if tag == "img" => image_source(value),
         "background" if BACKGROUND_TAGS.contains(&tag) => image_source(value),
         "cite" => matches!(scheme(value).as_deref(), Some("http" | "https")),
+        "style" => return Some(strip_css_resources(value)),
         _ => true,
     };
     keep.then_some(Cow::Borrowed(value))
+}
+
+/// CSS functions that make a browser fetch something, as they read once escapes and comments
+/// are gone.
+/// (`expression(` runs script in old engines.)
+const CSS_RESOURCE_FUNCTIONS: &[&str] = &[
+    "url(",
+    "image(",
+    "image-set(",
+    "src(",
+    "element(",
+    "expression(",
+];
+
+/// Removes every declaration of an inline style that could load a resource (see the module
+/// doc). Declarations are split at top-level `;` (not inside quotes or parentheses), the way
+/// a CSS parser splits them.
+pub(crate) fn strip_css_resources(style: &str) -> Cow<'_, str> {
+    let declarations = split_declarations(style);
+    if !declarations.iter().any(|d| loads_resource(d)) {
+        return Cow::Borrowed(style);
+    }
+    Cow::Owned(
+        declarations
+            .into_iter()
+            .filter(|d| !loads_resource(d))
+            .collect::<Vec<_>>()
+            .join(";"),
+    )
+}
+
+fn split_declarations(style: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut chars = style.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                chars.next(); // an escaped character never ends anything
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth = depth.saturating_sub(1),
+            (None, ';') if depth == 0 => {
+                out.push(&style[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&style[start..]);
+    out
+}
+
+/// Whether a declaration, with CSS escapes decoded, comments and whitespace removed and ASCII
+/// lowercased, calls a resource-loading function.
+fn loads_resource(declaration: &str) -> bool {
+    let plain = css_plain(declaration);
+    CSS_RESOURCE_FUNCTIONS.iter().any(|f| plain.contains(f))
+}
+
+/// The characters a CSS tokenizer would see: `\75` and `\u` both read as `u`, `/* … */` reads
+/// as nothing. Whitespace is dropped (`url (` is not a function, but dropping it only makes the
+/// check stricter).
+fn css_plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let mut hex = String::new();
+                while hex.len() < 6
+                    && let Some(h) = chars.peek().filter(|h| h.is_ascii_hexdigit())
+                {
+                    hex.push(*h);
+                    chars.next();
+                }
+                if hex.is_empty() {
+                    if let Some(escaped) = chars.next() {
+                        out.push(escaped.to_ascii_lowercase());
+                    }
+                } else {
+                    // One whitespace after a hex escape belongs to the escape.
+                    if chars.peek().is_some_and(|w| w.is_whitespace()) {
+                        chars.next();
+                    }
+                    let decoded = u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .unwrap_or('\u{fffd}');
+                    out.push(decoded.to_ascii_lowercase());
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// Whether an image URL may stay; remote ones are kept and reported.
@@ -366,6 +483,48 @@ mod tests {
         assert_eq!(out, "<p style=\"color:red;font-weight:bold\">x</p>");
         assert!(
             !sanitize_html("<div style=\"background:url(http://x/y)\">x</div>").has_remote_content
+        );
+    }
+
+    #[test]
+    fn urls_inside_allowed_style_properties_are_removed_however_written() {
+        for style in [
+            "color:red; border: url(https://x.example/b.png)",
+            "color:red; font-family: URL( 'https://x.example/f' )",
+            "color:red; border: \\75 rl(https://x.example/e)",
+            "color:red; border: u\\rl(https://x.example/e)",
+            "color:red; border: u\\52L(https://x.example/e)",
+            "color:red; border: u/**/rl(https://x.example/c)",
+            "color:red; border: -webkit-image-set('https://x.example/i' 1x)",
+            "color:red; border: image('https://x.example/i')",
+            "color:red; border:url('https://x.example/a;b')",
+            "color:red; width: expression(alert(1))",
+        ] {
+            let out = sanitize_html(&format!("<p style=\"{style}\">x</p>"));
+            assert!(
+                !out.html.contains("x.example") && !out.html.contains("expression"),
+                "{style:?} must lose its resource, got {}",
+                out.html
+            );
+            assert!(
+                out.html.contains("color:red"),
+                "{style:?}: the harmless declaration stays, got {}",
+                out.html
+            );
+            assert!(!out.has_remote_content, "nothing left to load: {style:?}");
+        }
+        // The same inside an HTML-escaped attribute value.
+        let out = sanitize_html("<td style=\"border:&#x75;rl(https://x.example/a)\">x</td>");
+        assert!(!out.html.contains("x.example"), "{}", out.html);
+    }
+
+    #[test]
+    fn styles_without_resources_pass_through_unchanged() {
+        let out = clean("<p style=\"color: rgb(1, 2, 3); font-family: 'A;B', serif\">x</p>");
+        assert_eq!(
+            out,
+            "<p style=\"color:rgb(1, 2, 3);font-family:&quot;A;B&quot; , serif\">x</p>",
+            "a quoted `;` does not split a declaration"
         );
     }
 
