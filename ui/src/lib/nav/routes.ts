@@ -4,6 +4,7 @@
 
 export const SCREENS = [
   { id: 'inbox', label: 'Inbox' },
+  { id: 'reports', label: 'Reports' },
   { id: 'follow-ups', label: 'Follow-ups' },
   { id: 'root-causes', label: 'Root causes' },
   { id: 'protocol', label: 'Protocol' },
