@@ -43,7 +43,7 @@ pub fn conversations_of(conn: &Connection, case_id: i64) -> Result<Vec<i64>> {
 }
 
 /// A live case: exists and was not merged away.
-fn ensure_live(conn: &Connection, case_id: i64) -> Result<()> {
+pub(crate) fn ensure_live(conn: &Connection, case_id: i64) -> Result<()> {
     let merged: Option<Option<i64>> = conn
         .prepare_cached("SELECT merged_into FROM cases WHERE id = ?1")?
         .query_row([case_id], |r| r.get(0))
@@ -146,7 +146,7 @@ fn touch(tx: &mut Tx<'_>, case_id: i64, now: i64) -> Result<()> {
 }
 
 /// An op that checks a case is still live when undone (it was not merged since).
-fn expect_live(case_id: i64) -> UndoOp {
+pub(crate) fn expect_live(case_id: i64) -> UndoOp {
     UndoOp::SetCaseFields {
         case_id,
         fields: Row::new(),
@@ -435,6 +435,56 @@ fn move_tags(
     Ok(())
 }
 
+/// What [`merge_cases_into`] moved.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Moved {
+    pub conversations: usize,
+    pub notes: usize,
+    pub follow_ups: usize,
+}
+
+/// The body of a merge, for every action that merges cases (a user's merge, two threads joined
+/// by a message): moves everything `sources` hold to `into`, marks them `merged_into`, and
+/// pushes the inverse onto `ops`. The caller checks the cases are live and records the event.
+pub(crate) fn merge_cases_into(
+    tx: &mut Tx<'_>,
+    into: i64,
+    sources: &[i64],
+    now: i64,
+    ops: &mut Vec<UndoOp>,
+) -> Result<Moved> {
+    // Restored last: the target's own columns that a merge may fill in.
+    ops.push(UndoOp::SetCaseFields {
+        case_id: into,
+        fields: undo::case_fields(tx.conn(), into, &["contact_id", "updated_at"])?,
+        expect: None,
+    });
+    let mut moved = Moved::default();
+    for f in sources {
+        for conv in conversations_of(tx.conn(), *f)? {
+            ops.push(move_conversation(tx, conv, into, now)?);
+            moved.conversations += 1;
+        }
+        moved.notes += move_by_id(tx, "notes", Entity::Note, *f, into, ops)?;
+        moved.follow_ups += move_by_id(tx, "follow_ups", Entity::FollowUp, *f, into, ops)?;
+        move_by_id(tx, "outbox", Entity::Outbox, *f, into, ops)?;
+        move_tags(tx, "case_root_causes", "root_cause_id", *f, into, ops)?;
+        move_tags(tx, "case_labels", "label_id", *f, into, ops)?;
+        ops.push(unmerge_op(tx.conn(), *f, into)?);
+        set_merged(tx, *f, Some(into), now)?;
+        refresh_activity(tx, *f)?;
+    }
+    tx.conn()
+        .prepare_cached(
+            "UPDATE cases SET contact_id = coalesce(contact_id,
+                 (SELECT contact_id FROM cases s WHERE s.merged_into = ?1 AND s.contact_id IS NOT NULL
+                   ORDER BY s.id LIMIT 1)), updated_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![into, now])?;
+    refresh_activity(tx, into)?;
+    Ok(moved)
+}
+
 /// Merges cases `from` into `into`: everything they hold moves, they are marked `merged_into`.
 pub fn merge(
     tx: &mut Tx<'_>,
@@ -461,42 +511,15 @@ pub fn merge(
         ensure_live(tx.conn(), *f)?;
     }
     let mut ops = vec![expect_live(into)];
-    // Restored last: the target's own columns that a merge may fill in.
-    ops.push(UndoOp::SetCaseFields {
-        case_id: into,
-        fields: undo::case_fields(tx.conn(), into, &["contact_id", "updated_at"])?,
-        expect: None,
-    });
+    let moved = merge_cases_into(tx, into, &sources, now, &mut ops)?;
     let mut out = MergeOutcome {
         into,
         merged: sources.clone(),
-        conversations_moved: 0,
-        notes_moved: 0,
-        follow_ups_moved: 0,
+        conversations_moved: moved.conversations,
+        notes_moved: moved.notes,
+        follow_ups_moved: moved.follow_ups,
         event_id: 0,
     };
-    for f in &sources {
-        for conv in conversations_of(tx.conn(), *f)? {
-            ops.push(move_conversation(tx, conv, into, now)?);
-            out.conversations_moved += 1;
-        }
-        out.notes_moved += move_by_id(tx, "notes", Entity::Note, *f, into, &mut ops)?;
-        out.follow_ups_moved += move_by_id(tx, "follow_ups", Entity::FollowUp, *f, into, &mut ops)?;
-        move_by_id(tx, "outbox", Entity::Outbox, *f, into, &mut ops)?;
-        move_tags(tx, "case_root_causes", "root_cause_id", *f, into, &mut ops)?;
-        move_tags(tx, "case_labels", "label_id", *f, into, &mut ops)?;
-        ops.push(unmerge_op(tx.conn(), *f, into)?);
-        set_merged(tx, *f, Some(into), now)?;
-        refresh_activity(tx, *f)?;
-    }
-    tx.conn()
-        .prepare_cached(
-            "UPDATE cases SET contact_id = coalesce(contact_id,
-                 (SELECT contact_id FROM cases s WHERE s.merged_into = ?1 AND s.contact_id IS NOT NULL
-                   ORDER BY s.id LIMIT 1)), updated_at = ?2 WHERE id = ?1",
-        )?
-        .execute(params![into, now])?;
-    refresh_activity(tx, into)?;
     out.event_id = events::record_undoable(
         tx,
         NewEvent {

@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_workflow",
         include_str!("migrations/0007_workflow.sql"),
     ),
+    (
+        "0009_threading",
+        include_str!("migrations/0009_threading.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {
