@@ -6,6 +6,7 @@
 //! cargo run --release -p switchboard-bench -- import --count 100000 --peer --peer-count 20000
 //! cargo run --release -p switchboard-bench -- ingest --count 200000
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
+//! cargo run --release -p switchboard-bench -- threading --corpus /tmp/notmuch/test/corpora/lkml
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
 //! cargo run --release -p switchboard-bench -- all --small --update-baseline
 //! ```
@@ -24,6 +25,7 @@ mod rng;
 mod search;
 mod social;
 mod sys;
+mod threading;
 mod words;
 
 use std::path::PathBuf;
@@ -104,6 +106,21 @@ enum Cmd {
         /// Messages per transaction while building.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Import the same mail oldest first and newest first into Switchboard and notmuch (one
+    /// message at a time) and compare the threads each finds.
+    Threading {
+        /// A Maildir or folder of message files (repeatable); without it, generated reply trees.
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// Reply trees to generate when no corpus is given.
+        #[arg(long, default_value_t = 200)]
+        generated: usize,
+        /// Compare the two orders in Switchboard only.
+        #[arg(long)]
+        no_notmuch: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -203,6 +220,22 @@ fn main() -> anyhow::Result<()> {
             work_dir: common.work_dir,
             small: common.small,
         }),
+        Cmd::Threading {
+            corpus,
+            generated,
+            no_notmuch,
+            common,
+        } => threading::run(&threading::ThreadingArgs {
+            corpus,
+            generated: if common.small {
+                generated.min(50)
+            } else {
+                generated
+            },
+            seed: common.seed,
+            work_dir: common.work_dir,
+            no_notmuch,
+        }),
         Cmd::All {
             small,
             peer,
@@ -255,7 +288,20 @@ fn all(
         vec!["import".into(), "--count".into(), import_n.to_string()],
         vec!["ingest".into(), "--count".into(), ingest_n.to_string()],
         vec!["search".into(), "--messages".into(), search_n.to_string()],
+        vec!["threading".into()],
     ];
+    // The threading reproductions of the shared test data, when they are next to the repository.
+    let repros = std::env::var_os("SWITCHBOARD_TESTDATA")
+        .map(|d| PathBuf::from(d).join("threading-repros"))
+        .unwrap_or_else(|| PathBuf::from("../shared/testdata/threading-repros"));
+    if repros.is_dir() {
+        let mut run = vec!["threading".to_string()];
+        for case in ["truncated-refs", "ghost-parent", "spaces"] {
+            run.push("--corpus".into());
+            run.push(repros.join(case).display().to_string());
+        }
+        runs.push(run);
+    }
     if peer {
         runs[0].push("--peer".into());
         if !small {

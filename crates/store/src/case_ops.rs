@@ -52,7 +52,7 @@ fn contact_of(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
 }
 
 /// A live case: exists and was not merged away.
-fn ensure_live(conn: &Connection, case_id: i64) -> Result<()> {
+pub(crate) fn ensure_live(conn: &Connection, case_id: i64) -> Result<()> {
     let merged: Option<Option<i64>> = conn
         .prepare_cached("SELECT merged_into FROM cases WHERE id = ?1")?
         .query_row([case_id], |r| r.get(0))
@@ -155,7 +155,7 @@ fn touch(tx: &mut Tx<'_>, case_id: i64, now: i64) -> Result<()> {
 }
 
 /// An op that checks a case is still live when undone (it was not merged since).
-fn expect_live(case_id: i64) -> UndoOp {
+pub(crate) fn expect_live(case_id: i64) -> UndoOp {
     UndoOp::SetCaseFields {
         case_id,
         fields: Row::new(),
@@ -446,32 +446,24 @@ fn move_tags(
     Ok(())
 }
 
-/// Merges cases `from` into `into`: everything they hold moves, they are marked `merged_into`.
-pub fn merge(
+/// What [`merge_cases_into`] moved.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Moved {
+    pub conversations: usize,
+    pub notes: usize,
+    pub follow_ups: usize,
+}
+
+/// The body of a merge, for every action that merges cases (a user's merge, two threads joined
+/// by a message): moves everything `sources` hold to `into`, marks them `merged_into`, and
+/// pushes the inverse onto `ops`. The caller checks the cases are live and records the event.
+pub(crate) fn merge_cases_into(
     tx: &mut Tx<'_>,
     into: i64,
-    from: &[i64],
-    actor: &str,
+    sources: &[i64],
     now: i64,
-) -> Result<MergeOutcome> {
-    ensure_live(tx.conn(), into)?;
-    let mut sources: Vec<i64> = from.to_vec();
-    sources.sort_unstable();
-    sources.dedup();
-    if sources.is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "cannot merge into case {into}: name at least one case to merge"
-        )));
-    }
-    if sources.contains(&into) {
-        return Err(StoreError::Invalid(format!(
-            "cannot merge case {into} into itself"
-        )));
-    }
-    for f in &sources {
-        ensure_live(tx.conn(), *f)?;
-    }
-    let mut ops = vec![expect_live(into)];
+    ops: &mut Vec<UndoOp>,
+) -> Result<Moved> {
     // Restored last: the target's own columns that a merge may fill in.
     ops.push(UndoOp::SetCaseFields {
         case_id: into,
@@ -487,28 +479,20 @@ pub fn merge(
         .prepare_cached("SELECT response_due_at FROM cases WHERE id = ?1")?
         .query_row([into], |r| r.get(0))?;
     let mut contacts: Vec<i64> = Vec::new();
-    let mut out = MergeOutcome {
-        into,
-        merged: sources.clone(),
-        conversations_moved: 0,
-        notes_moved: 0,
-        follow_ups_moved: 0,
-        event_id: 0,
-    };
-    for f in &sources {
+    let mut moved = Moved::default();
+    for f in sources {
         for conv in conversations_of(tx.conn(), *f)? {
             ops.push(move_conversation(tx, conv, into, now)?);
-            out.conversations_moved += 1;
+            moved.conversations += 1;
         }
-        out.notes_moved += move_by_id(tx, "notes", Some(Entity::Note), *f, into, &mut ops)?;
-        out.follow_ups_moved +=
-            move_by_id(tx, "follow_ups", Some(Entity::FollowUp), *f, into, &mut ops)?;
-        move_by_id(tx, "outbox", Some(Entity::Outbox), *f, into, &mut ops)?;
-        move_tags(tx, "case_root_causes", "root_cause_id", *f, into, &mut ops)?;
-        move_tags(tx, "case_labels", "label_id", *f, into, &mut ops)?;
+        moved.notes += move_by_id(tx, "notes", Some(Entity::Note), *f, into, ops)?;
+        moved.follow_ups += move_by_id(tx, "follow_ups", Some(Entity::FollowUp), *f, into, ops)?;
+        move_by_id(tx, "outbox", Some(Entity::Outbox), *f, into, ops)?;
+        move_tags(tx, "case_root_causes", "root_cause_id", *f, into, ops)?;
+        move_tags(tx, "case_labels", "label_id", *f, into, ops)?;
         // Response clocks and breaches follow the conversations they were about.
-        move_by_id(tx, "response_clocks", None, *f, into, &mut ops)?;
-        move_by_id(tx, "sla_breaches", None, *f, into, &mut ops)?;
+        move_by_id(tx, "response_clocks", None, *f, into, ops)?;
+        move_by_id(tx, "sla_breaches", None, *f, into, ops)?;
         contacts.extend(contact_of(tx.conn(), *f)?);
         ops.push(unmerge_op(tx.conn(), *f, into)?);
         set_merged(tx, *f, Some(into), now)?;
@@ -540,6 +524,44 @@ pub fn merge(
     for c in contacts {
         ops.extend(crate::sla::recompute_repeats(tx, c, window)?);
     }
+    Ok(moved)
+}
+
+/// Merges cases `from` into `into`: everything they hold moves, they are marked `merged_into`.
+pub fn merge(
+    tx: &mut Tx<'_>,
+    into: i64,
+    from: &[i64],
+    actor: &str,
+    now: i64,
+) -> Result<MergeOutcome> {
+    ensure_live(tx.conn(), into)?;
+    let mut sources: Vec<i64> = from.to_vec();
+    sources.sort_unstable();
+    sources.dedup();
+    if sources.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "cannot merge into case {into}: name at least one case to merge"
+        )));
+    }
+    if sources.contains(&into) {
+        return Err(StoreError::Invalid(format!(
+            "cannot merge case {into} into itself"
+        )));
+    }
+    for f in &sources {
+        ensure_live(tx.conn(), *f)?;
+    }
+    let mut ops = vec![expect_live(into)];
+    let moved = merge_cases_into(tx, into, &sources, now, &mut ops)?;
+    let mut out = MergeOutcome {
+        into,
+        merged: sources.clone(),
+        conversations_moved: moved.conversations,
+        notes_moved: moved.notes,
+        follow_ups_moved: moved.follow_ups,
+        event_id: 0,
+    };
     out.event_id = events::record_undoable(
         tx,
         NewEvent {

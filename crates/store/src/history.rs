@@ -131,6 +131,25 @@ pub fn describe(kind: &str, data: &Value) -> String {
             s(data, "to_case")
         ),
         "merged_into" => format!("merged into case {}", s(data, "to_case")),
+        "thread_join" => {
+            let mut words = format!(
+                "conversation(s) {} joined into conversation {}: message {} links them",
+                list(data, "joined"),
+                s(data, "conversation_id"),
+                s(data, "message")
+            );
+            if data
+                .get("from_cases")
+                .and_then(Value::as_array)
+                .is_some_and(|c| !c.is_empty())
+            {
+                words.push_str(&format!(
+                    "; case(s) {} merged into this one",
+                    list(data, "from_cases")
+                ));
+            }
+            words
+        }
         "merge" => format!("cases {} merged into this one", list(data, "from_cases")),
         "split" => format!(
             "conversations {} split off into case {}",
@@ -221,19 +240,21 @@ pub struct UndoOutcome {
     pub summary: String,
 }
 
-/// The primary event of the newest user action, optionally on one case.
+/// The primary event of the newest user action, optionally on one case. Two conversations
+/// joined because a new message linked them (`thread_join`, done by import or sync) count as an
+/// action too: the user sees it in the history and can take it back the same way.
 fn last_action(conn: &Connection, case_id: Option<i64>) -> Result<Option<HistoryEntry>> {
     let newest = match case_id {
         Some(c) => conn
             .prepare_cached(&format!(
-                "{SELECT} WHERE actor = 'user' AND undone_by IS NULL AND kind != 'undo' AND case_id = ?1
+                "{SELECT} WHERE (actor = 'user' OR kind = 'thread_join') AND undone_by IS NULL AND kind != 'undo' AND case_id = ?1
                   ORDER BY id DESC LIMIT 1"
             ))?
             .query_row([c], entry)
             .optional()?,
         None => conn
             .prepare_cached(&format!(
-                "{SELECT} WHERE actor = 'user' AND undone_by IS NULL AND kind != 'undo'
+                "{SELECT} WHERE (actor = 'user' OR kind = 'thread_join') AND undone_by IS NULL AND kind != 'undo'
                   ORDER BY id DESC LIMIT 1"
             ))?
             .query_row([], entry)

@@ -4,14 +4,12 @@
 //! It is idempotent on `(account, external_id)`: feeding the same item twice stores it once, which
 //! is what makes crash recovery ("sync again from the last cursor") safe.
 //!
-//! Threading, in order:
-//! 1. the conversation the channel names (`conversation_key`, e.g. a Bluesky root post);
-//! 2. any message this one replies to or references (email In-Reply-To / References), or any
-//!    conversation whose root is one of those ids;
-//! 3. a conversation rooted at this message, or a stored message that says it replies to
-//!    *this* one (a descendant arrived first);
-//! 4. for email, the same normalized subject with the same customer within 30 days;
-//! 5. otherwise a new conversation and a new case.
+//! Threading is [`crate::threading`]: the conversation the channel names (`conversation_key`);
+//! else every conversation one of the message's ids (its own, In-Reply-To, References) was
+//! recorded for, joined into one when there are several; for a message with neither header
+//! also the header-less mail of the same customer with the same subject within 30 days;
+//! otherwise a new conversation and a new case. The same messages give the same conversations
+//! in every arrival order.
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -19,10 +17,11 @@ use switchboard_core::case::{self as lifecycle, CaseStatus, Direction};
 
 use crate::contacts::{self, IdentityRef};
 use crate::events::{self, NewEvent};
+use crate::threading::{self, Customer};
 use crate::{Entity, Result, StoreError, Tx};
 
-/// How long a subject match may reach back to join an earlier conversation.
-pub const SUBJECT_THREAD_WINDOW_MS: i64 = 30 * 24 * 3_600_000;
+/// How far apart two header-less messages may be for their subject to thread them.
+pub use crate::threading::SUBJECT_THREAD_WINDOW_MS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,10 +130,13 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
     });
     // The customer: the author of inbound mail; the first addressee of our own.
     let customer = match direction {
-        Direction::Inbound => author.map(|a| a.contact_id),
+        Direction::Inbound => author.map(|a| Customer {
+            identity_id: a.identity_id,
+            contact_id: a.contact_id,
+        }),
         Direction::Outbound => match m.recipients.first() {
-            Some(r) => Some(
-                contacts::resolve_identity(
+            Some(r) => {
+                let who = contacts::resolve_identity(
                     tx,
                     &IdentityRef {
                         channel: m.channel.clone(),
@@ -143,18 +145,23 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
                         display_name: r.name.clone(),
                     },
                     now,
-                )?
-                .contact_id,
-            ),
+                )?;
+                Some(Customer {
+                    identity_id: who.identity_id,
+                    contact_id: who.contact_id,
+                })
+            }
             None => None,
         },
     };
+    let contact = customer.map(|c| c.contact_id);
 
-    let (conversation_id, case_id, new_case) = match find_conversation(tx, m, customer)? {
+    let (conversation_id, case_id, new_case) = match threading::place(tx, m, customer, actor, now)?
+    {
         Some(conv) => (conv, case_of(tx, conv)?, false),
         None => {
-            let conv = create_conversation(tx, m, customer, now)?;
-            let case_id = create_case(tx, m, customer, conv, actor, now)?;
+            let conv = create_conversation(tx, m, contact, now)?;
+            let case_id = create_case(tx, m, contact, conv, actor, now)?;
             (conv, case_id, true)
         }
     };
@@ -186,6 +193,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
             m.raw_size,
         ])?;
     let message_id = tx.conn().last_insert_rowid();
+    threading::record(tx, m, message_id, conversation_id, customer)?;
     insert_body(tx, m, message_id)?;
     for a in &m.attachments {
         tx.conn()
@@ -243,89 +251,6 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         new_case,
         reopened,
     })
-}
-
-fn find_conversation(tx: &Tx<'_>, m: &NewMessage, customer: Option<i64>) -> Result<Option<i64>> {
-    let conn = tx.conn();
-    if let Some(key) = &m.conversation_key {
-        let found = conversation_rooted_at(conn, m.account_id, key)?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    // Nearest parent first: In-Reply-To, then References from last to first.
-    let mut ids: Vec<&str> = Vec::new();
-    if let Some(p) = &m.in_reply_to {
-        ids.push(p);
-    }
-    ids.extend(m.references.iter().rev().map(String::as_str));
-    for id in &ids {
-        let found = conn
-            .prepare_cached(
-                "SELECT conversation_id FROM messages WHERE account_id = ?1 AND external_id = ?2",
-            )?
-            .query_row(params![m.account_id, id], |r| r.get(0))
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    for id in &ids {
-        let found = conversation_rooted_at(conn, m.account_id, id)?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    // A conversation rooted at this very message: a later reply (whose References start with
-    // this id) arrived first, as in a newest-first IMAP sync.
-    let rooted = conversation_rooted_at(conn, m.account_id, &m.external_id)?;
-    if rooted.is_some() {
-        return Ok(rooted);
-    }
-    let child = conn
-        .prepare_cached(
-            "SELECT conversation_id FROM messages WHERE account_id = ?1 AND in_reply_to = ?2 LIMIT 1",
-        )?
-        .query_row(params![m.account_id, m.external_id], |r| r.get(0))
-        .optional()?;
-    if child.is_some() {
-        return Ok(child);
-    }
-    if let (Some(key), Some(contact)) =
-        (m.subject_key.as_deref().filter(|k| !k.is_empty()), customer)
-    {
-        return Ok(conn
-            .prepare_cached(
-                "SELECT id FROM conversations
-                  WHERE account_id = ?1 AND subject_key = ?2 AND contact_id = ?3
-                    AND last_message_at BETWEEN ?4 AND ?5
-                  ORDER BY last_message_at DESC LIMIT 1",
-            )?
-            .query_row(
-                params![
-                    m.account_id,
-                    key,
-                    contact,
-                    m.sent_at - SUBJECT_THREAD_WINDOW_MS,
-                    m.sent_at + SUBJECT_THREAD_WINDOW_MS
-                ],
-                |r| r.get(0),
-            )
-            .optional()?);
-    }
-    Ok(None)
-}
-
-/// The conversation of `account` whose thread root id is `root`.
-fn conversation_rooted_at(
-    conn: &rusqlite::Connection,
-    account_id: i64,
-    root: &str,
-) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM conversations WHERE account_id = ?1 AND external_id = ?2")?
-        .query_row(params![account_id, root], |r| r.get(0))
-        .optional()?)
 }
 
 fn create_conversation(

@@ -31,6 +31,7 @@ pub mod settings;
 pub mod sla;
 pub mod taxonomy;
 pub mod templates;
+pub mod threading;
 pub mod triage;
 pub mod undo;
 

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_repeat_linear",
         include_str!("migrations/0008_repeat_linear.sql"),
     ),
+    (
+        "0009_threading",
+        include_str!("migrations/0009_threading.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

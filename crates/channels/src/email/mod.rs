@@ -12,6 +12,7 @@ mod html_to_text;
 pub mod imap;
 mod maildir;
 pub mod mbox;
+mod message_id;
 mod normalize;
 mod parse;
 mod sanitize;
@@ -21,6 +22,7 @@ mod snippet;
 mod source;
 
 pub use html_to_text::html_to_text;
+pub use message_id::{message_id, normalize_message_id, referenced_ids};
 pub use normalize::normalize_subject;
 pub use parse::{Address, ParseError, ParsedAttachment, ParsedEmail, parse_email};
 pub use sanitize::{SanitizedHtml, sanitize_html};

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::html_to_text::{html_to_text, windows_1252};
+use super::message_id::{message_id, referenced_ids};
 use super::sanitize::{push_text_as_html, sanitize_html};
 
 /// One mailbox from an address header.
@@ -198,13 +199,22 @@ fn build(raw: &[u8], message: &Message<'_>, body: Body) -> ParsedEmail {
     };
     // Single-valued headers: the last one wins, as in mail-parser.
     let last = |name| all(name).next_back();
+    // Message ids are read from the raw bytes: mail-parser cuts `<Order 1001@shop.example>` at
+    // the space, which made two different messages share the id "Order".
+    let last_raw = |name: HeaderName<'static>| {
+        root.headers
+            .iter()
+            .rfind(|header| header.name == name)
+            .and_then(|header| raw.get(header.offset_start as usize..header.offset_end as usize))
+            .map(String::from_utf8_lossy)
+    };
     let mut parsed = ParsedEmail {
-        message_id: last(HeaderName::MessageId).and_then(|value| ids(&value).into_iter().next()),
-        in_reply_to: last(HeaderName::InReplyTo)
-            .map(|value| ids(&value))
+        message_id: last_raw(HeaderName::MessageId).and_then(|value| message_id(&value)),
+        in_reply_to: last_raw(HeaderName::InReplyTo)
+            .map(|value| referenced_ids(&value))
             .unwrap_or_default(),
-        references: last(HeaderName::References)
-            .map(|value| ids(&value))
+        references: last_raw(HeaderName::References)
+            .map(|value| referenced_ids(&value))
             .unwrap_or_default(),
         subject: last(HeaderName::Subject)
             .and_then(|value| value.as_text().map(collapse_whitespace))
@@ -246,26 +256,6 @@ fn build(raw: &[u8], message: &Message<'_>, body: Body) -> ParsedEmail {
         }
     }
     parsed
-}
-
-/// Message ids from `Message-ID`, `In-Reply-To` or `References`, without angle brackets.
-fn ids(value: &HeaderValue<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut push = |text: &str| {
-        // Broken clients write several bare ids in one value; split them.
-        for token in text.split_whitespace() {
-            let id = token.trim_start_matches('<').trim_end_matches('>').trim();
-            if !id.is_empty() {
-                out.push(id.to_owned());
-            }
-        }
-    };
-    match value {
-        HeaderValue::Text(text) => push(text),
-        HeaderValue::TextList(list) => list.iter().for_each(|text| push(text)),
-        _ => {}
-    }
-    out
 }
 
 fn address(addr: &Addr<'_>) -> Option<Address> {
