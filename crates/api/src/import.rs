@@ -1,23 +1,43 @@
 //! Import of .eml files, Maildir folders and mbox files into the local "archive" account.
 //!
-//! Reading and parsing run on a second thread while this one stores, so both cores work. Stored
-//! in transactions of [`BATCH`] messages: a crash loses at most the batch in flight, and running
-//! the same import again stores only what is missing (messages are unique per account and id).
-//! A file that cannot be read or parsed is reported with its reason, kept in the quarantine
-//! table, and the import carries on.
+//! A pipeline over every core: one thread walks the paths and reads the files (splitting
+//! mboxes as it streams), parser threads turn raw bytes into messages (MIME, charsets, HTML
+//! sanitising, attachment files: the CPU-heavy part), and this thread stores them in order, as
+//! the single writer. Raw bytes in flight (read and not yet stored) are capped at
+//! [`IN_FLIGHT_BYTES`], not counted in messages: forty 25 MB messages must not all sit in a
+//! queue at once. The writer commits a transaction every [`BATCH`] messages or half the cap,
+//! whichever comes first.
+//!
+//! A crash loses at most the batch in flight, and running the same import again stores only
+//! what is missing (messages are unique per account and id). A file that cannot be read or
+//! parsed is reported with its reason, kept in the quarantine table, and the import carries
+//! on; a file or folder that holds no mail (a server's index file, `tmp/`, a link back to a
+//! folder already read) is reported as skipped with its reason. Nothing is passed over silently.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
 
 use serde::Serialize;
-use switchboard_channels::email::{self, SourceItem};
+use switchboard_channels::email::{self, SourceItem, Sources};
 use switchboard_store::contacts::{self, IdentityRef};
 use switchboard_store::ingest::{self, IngestOutcome, NewMessage};
 use switchboard_store::{Store, accounts};
 
 use crate::{ApiError, Code, Ctx, Result};
 
+/// Messages per transaction at most.
 pub const BATCH: usize = 500;
+
+/// Raw message bytes read but not yet stored, at most. A single message larger than half of
+/// this is counted as half, so it can always get through; memory then holds at most two of
+/// them besides the one being read.
+pub const IN_FLIGHT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A reader hands work to the parsers in chunks of this many items or bytes, whichever first.
+const CHUNK_ITEMS: usize = 64;
+const CHUNK_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportParams {
@@ -32,10 +52,19 @@ pub struct ImportFailure {
     pub reason: String,
 }
 
+/// A file or folder under the import paths that holds nothing to import, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportSkipped {
+    pub origin: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportResult {
     pub imported: u64,
     pub duplicates: u64,
+    /// Files and folders not imported because they hold no message, in the order found.
+    pub skipped: Vec<ImportSkipped>,
     pub failed: Vec<ImportFailure>,
     pub cases_created: u64,
     pub cases_reopened: u64,
@@ -47,9 +76,17 @@ pub struct ImportProgress {
     pub seen: u64,
     pub imported: u64,
     pub duplicates: u64,
+    pub skipped: u64,
     pub failed: u64,
     pub done: u64,
     pub total: u64,
+}
+
+/// What the reader found, before parsing.
+enum Found {
+    Raw { origin: String, raw: Vec<u8> },
+    Failed(ImportFailure),
+    Skipped(ImportSkipped),
 }
 
 enum Parsed {
@@ -58,7 +95,16 @@ enum Parsed {
         msg: Box<NewMessage>,
     },
     Failed(ImportFailure),
-    Progress(u64, u64),
+    Skipped(ImportSkipped),
+}
+
+/// Consecutive items, numbered so the writer can store them in the order they were found;
+/// each with the bytes it took from the [`ByteBudget`].
+struct Chunk<T> {
+    seq: u64,
+    items: Vec<(u64, T)>,
+    /// The source's (done, total) when the chunk was handed on.
+    progress: (u64, u64),
 }
 
 pub fn import_files(
@@ -66,7 +112,7 @@ pub fn import_files(
     params: &ImportParams,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportResult> {
-    let mut sources = email::walk_sources(&params.paths)
+    let sources = email::walk_sources(&params.paths)
         .map_err(|e| ApiError::new(Code::NotFound, format!("cannot import: {e}")))?;
     let now = ctx.now();
     let data_dir = ctx.data_dir().to_path_buf();
@@ -88,71 +134,265 @@ pub fn import_files(
         Ok(id)
     })?;
 
-    let (send, recv) = sync_channel::<Parsed>(2 * BATCH);
+    let budget = ByteBudget::new(IN_FLIGHT_BYTES);
+    let parse = |raw: &[u8]| -> std::result::Result<NewMessage, String> {
+        let parsed = email::parse_email(raw).map_err(|e| e.to_string())?;
+        switchboard_sync::email::to_new_message(parsed, account_id, &data_dir, now, now)
+            .map_err(|e| e.to_string())
+    };
     let mut result = ImportResult::default();
     std::thread::scope(|scope| -> Result<()> {
-        scope.spawn(move || {
-            let mut n = 0u64;
-            while let Some(SourceItem { origin, raw }) = sources.next() {
-                let item = match raw {
-                    Err(e) => Parsed::Failed(ImportFailure {
-                        origin,
-                        reason: e.to_string(),
-                    }),
-                    Ok(bytes) => match email::parse_email(&bytes) {
-                        Err(e) => Parsed::Failed(ImportFailure {
-                            origin,
-                            reason: e.to_string(),
-                        }),
-                        Ok(parsed) => {
-                            match switchboard_sync::email::to_new_message(
-                                parsed, account_id, &data_dir, now, now,
-                            ) {
-                                Ok(msg) => Parsed::Message {
-                                    origin,
-                                    msg: Box::new(msg),
-                                },
-                                Err(e) => Parsed::Failed(ImportFailure {
-                                    origin,
-                                    reason: e.to_string(),
-                                }),
-                            }
-                        }
-                    },
+        // Closes the budget however the writer leaves, so a waiting reader stops.
+        let _close = CloseOnDrop(&budget);
+        let (work_send, work_recv) = channel::<Chunk<Found>>();
+        let (parsed_send, parsed_recv) = channel::<Chunk<Parsed>>();
+        let budget = &budget;
+        scope.spawn(move || read_sources(sources, budget, work_send));
+        let work_recv = Arc::new(Mutex::new(work_recv));
+        for _ in 0..parser_threads() {
+            let (work_recv, parsed_send) = (work_recv.clone(), parsed_send.clone());
+            let parse = &parse;
+            scope.spawn(move || parse_chunks(&work_recv, &parsed_send, parse));
+        }
+        drop(parsed_send);
+        write_in_order(
+            &mut store,
+            parsed_recv,
+            budget,
+            account_id,
+            now,
+            &mut result,
+            progress,
+        )
+    })?;
+    Ok(result)
+}
+
+/// Parser threads beside the reader and the writer: every core but the writer's, at least one.
+fn parser_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
+/// Walks and reads the sources, handing chunks to the parsers; waits while the bytes in flight
+/// are at the cap.
+fn read_sources(mut sources: Sources, budget: &ByteBudget, work: Sender<Chunk<Found>>) {
+    let mut seq = 0u64;
+    let mut chunk = Vec::new();
+    let mut bytes = 0u64;
+    let send = |seq: &mut u64, items: &mut Vec<(u64, Found)>, sources: &Sources| {
+        let chunk = Chunk {
+            seq: *seq,
+            items: std::mem::take(items),
+            progress: sources.progress(),
+        };
+        *seq += 1;
+        work.send(chunk).is_ok()
+    };
+    loop {
+        let next = sources.next();
+        chunk.extend(sources.take_skipped().into_iter().map(|s| {
+            let skipped = ImportSkipped {
+                origin: s.path.display().to_string(),
+                reason: s.reason.to_string(),
+            };
+            (0, Found::Skipped(skipped))
+        }));
+        let Some(SourceItem { origin, raw }) = next else {
+            break;
+        };
+        match raw {
+            Err(e) => {
+                let failure = ImportFailure {
+                    origin,
+                    reason: e.to_string(),
                 };
-                if send.send(item).is_err() {
-                    return;
-                }
-                n += 1;
-                if n.is_multiple_of(256) {
-                    let (done, total) = sources.progress();
-                    if send.send(Parsed::Progress(done, total)).is_err() {
+                chunk.push((0, Found::Failed(failure)));
+            }
+            Ok(raw) => {
+                let cost = budget.cost(raw.len());
+                if !budget.try_take(cost) {
+                    // Hand on what is held before waiting: the writer may need it to commit.
+                    if !chunk.is_empty() && !send(&mut seq, &mut chunk, &sources) {
+                        return;
+                    }
+                    bytes = 0;
+                    if !budget.take(cost) {
                         return;
                     }
                 }
-            }
-            let (done, total) = sources.progress();
-            let _ = send.send(Parsed::Progress(done, total));
-        });
-
-        let mut batch: Vec<Parsed> = Vec::with_capacity(BATCH);
-        let mut last = (0u64, 0u64);
-        for item in recv.iter() {
-            if let Parsed::Progress(d, t) = item {
-                last = (d, t);
-                continue;
-            }
-            batch.push(item);
-            if batch.len() >= BATCH {
-                store_batch(&mut store, &mut batch, account_id, now, &mut result)?;
-                progress(snapshot(&result, last));
+                bytes += raw.len() as u64;
+                chunk.push((cost, Found::Raw { origin, raw }));
             }
         }
-        store_batch(&mut store, &mut batch, account_id, now, &mut result)?;
-        progress(snapshot(&result, last));
-        Ok(())
-    })?;
-    Ok(result)
+        if chunk.len() >= CHUNK_ITEMS || bytes >= CHUNK_BYTES {
+            if !send(&mut seq, &mut chunk, &sources) {
+                return;
+            }
+            bytes = 0;
+        }
+    }
+    // The last chunk, even if empty: it carries the final progress.
+    send(&mut seq, &mut chunk, &sources);
+}
+
+fn parse_chunks(
+    work: &Mutex<Receiver<Chunk<Found>>>,
+    parsed: &Sender<Chunk<Parsed>>,
+    parse: &(dyn Fn(&[u8]) -> std::result::Result<NewMessage, String> + Sync),
+) {
+    loop {
+        let next = work.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(chunk) = next else {
+            return;
+        };
+        let items = chunk
+            .items
+            .into_iter()
+            .map(|(cost, found)| {
+                let parsed = match found {
+                    Found::Raw { origin, raw } => match parse(&raw) {
+                        Ok(msg) => Parsed::Message {
+                            origin,
+                            msg: Box::new(msg),
+                        },
+                        Err(reason) => Parsed::Failed(ImportFailure { origin, reason }),
+                    },
+                    Found::Failed(f) => Parsed::Failed(f),
+                    Found::Skipped(s) => Parsed::Skipped(s),
+                };
+                (cost, parsed)
+            })
+            .collect();
+        let out = Chunk {
+            seq: chunk.seq,
+            items,
+            progress: chunk.progress,
+        };
+        if parsed.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+/// Stores parsed chunks in the order they were read, a transaction per [`BATCH`] messages or
+/// half of [`IN_FLIGHT_BYTES`], and gives their bytes back to the budget once committed.
+#[allow(clippy::too_many_arguments)]
+fn write_in_order(
+    store: &mut Store,
+    parsed: Receiver<Chunk<Parsed>>,
+    budget: &ByteBudget,
+    account_id: i64,
+    now: i64,
+    result: &mut ImportResult,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<()> {
+    let mut waiting: BTreeMap<u64, Chunk<Parsed>> = BTreeMap::new();
+    let mut next_seq = 0u64;
+    let mut batch: Vec<Parsed> = Vec::with_capacity(BATCH);
+    // Items of the batch that write rows (skipped files do not), and their bytes.
+    let mut batch_items = 0usize;
+    let mut batch_charge = 0u64;
+    let mut last = (0u64, 0u64);
+    for chunk in parsed.iter() {
+        waiting.insert(chunk.seq, chunk);
+        while let Some(chunk) = waiting.remove(&next_seq) {
+            next_seq += 1;
+            last = chunk.progress;
+            for (cost, item) in chunk.items {
+                batch_items += usize::from(!matches!(item, Parsed::Skipped(_)));
+                batch_charge += cost;
+                batch.push(item);
+                if batch_items >= BATCH || batch_charge >= budget.cap / 2 {
+                    store_batch(store, &mut batch, account_id, now, result)?;
+                    budget.give_back(std::mem::take(&mut batch_charge));
+                    batch_items = 0;
+                    progress(snapshot(result, last));
+                }
+            }
+        }
+    }
+    store_batch(store, &mut batch, account_id, now, result)?;
+    budget.give_back(batch_charge);
+    progress(snapshot(result, last));
+    Ok(())
+}
+
+/// Bytes read and not yet stored, shared by the reader (takes) and the writer (gives back).
+struct ByteBudget {
+    cap: u64,
+    state: Mutex<BudgetState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct BudgetState {
+    used: u64,
+    closed: bool,
+}
+
+impl ByteBudget {
+    fn new(cap: u64) -> Self {
+        ByteBudget {
+            cap,
+            state: Mutex::new(BudgetState::default()),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// What a message of `len` bytes counts for: its size, but at most half the cap, so it can
+    /// always be taken once the writer has committed what it holds.
+    fn cost(&self, len: usize) -> u64 {
+        (len as u64).min(self.cap / 2)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn try_take(&self, n: u64) -> bool {
+        let mut state = self.lock();
+        if state.used + n <= self.cap {
+            state.used += n;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Waits until `n` bytes fit; `false` if the budget was closed (the writer stopped).
+    fn take(&self, n: u64) -> bool {
+        let mut state = self.lock();
+        while !state.closed && state.used + n > self.cap {
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        if state.closed {
+            return false;
+        }
+        state.used += n;
+        true
+    }
+
+    fn give_back(&self, n: u64) {
+        let mut state = self.lock();
+        state.used = state.used.saturating_sub(n);
+        self.changed.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+}
+
+struct CloseOnDrop<'a>(&'a ByteBudget);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 fn snapshot(r: &ImportResult, (done, total): (u64, u64)) -> ImportProgress {
@@ -160,6 +400,7 @@ fn snapshot(r: &ImportResult, (done, total): (u64, u64)) -> ImportProgress {
         seen: r.imported + r.duplicates + r.failed.len() as u64,
         imported: r.imported,
         duplicates: r.duplicates,
+        skipped: r.skipped.len() as u64,
         failed: r.failed.len() as u64,
         done,
         total,
@@ -212,7 +453,7 @@ fn store_batch(
                     ingest::quarantine(tx, Some(account_id), &f.origin, &f.reason, None, now)?;
                     r.failed.push(f.clone());
                 }
-                Parsed::Progress(..) => {}
+                Parsed::Skipped(s) => r.skipped.push(s.clone()),
             }
         }
         Ok(r)
@@ -222,5 +463,53 @@ fn store_batch(
     result.cases_created += outcome.cases_created;
     result.cases_reopened += outcome.cases_reopened;
     result.failed.extend(outcome.failed);
+    result.skipped.extend(outcome.skipped);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn a_reader_waits_while_the_bytes_in_flight_are_at_the_cap() {
+        let budget = ByteBudget::new(100);
+        assert_eq!(budget.cost(30), 30);
+        assert_eq!(
+            budget.cost(1_000),
+            50,
+            "a huge message counts as half the cap"
+        );
+        assert!(budget.try_take(60));
+        assert!(!budget.try_take(50), "60 + 50 is over the cap");
+        let taken = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                assert!(budget.take(50));
+                taken.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(
+                !taken.load(Ordering::SeqCst),
+                "the reader waits until the writer gives bytes back"
+            );
+            budget.give_back(60);
+        });
+        assert!(taken.load(Ordering::SeqCst));
+        assert_eq!(budget.lock().used, 50);
+    }
+
+    #[test]
+    fn a_waiting_reader_stops_when_the_writer_is_gone() {
+        let budget = ByteBudget::new(100);
+        assert!(budget.try_take(100));
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| budget.take(10));
+            std::thread::sleep(Duration::from_millis(20));
+            drop(CloseOnDrop(&budget));
+            assert!(!waiter.join().unwrap(), "take gives up once closed");
+        });
+    }
 }

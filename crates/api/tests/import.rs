@@ -429,3 +429,162 @@ fn snooze_and_status_through_the_api_use_the_injected_clock() {
     );
     assert_eq!(unknown.unwrap_err().code, switchboard_api::Code::NotFound);
 }
+
+/// A message file for the Maildir tests: a unique id and subject per call.
+fn simple(id: &str, subject: &str) -> Vec<u8> {
+    eml(
+        Some(id),
+        "Ann Lee <ann@example.com>",
+        "help@shop.example",
+        subject,
+        "Mon, 01 Jun 2026 09:00:00 +0000",
+        "",
+        "Hello.\r\n",
+    )
+    .into_bytes()
+}
+
+fn put(path: &Path, content: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+#[test]
+fn both_maildir_sub_folder_layouts_import_and_everything_else_is_reported() {
+    let (_d, ctx) = ctx();
+    let input = tempfile::tempdir().unwrap();
+    let root = input.path().join("Maildir");
+    put(&root.join("cur/1:2,S"), &simple("1@x", "Inbox"));
+    put(&root.join(".Sent/cur/2:2,S"), &simple("2@x", "Maildir++"));
+    put(&root.join("Archive/cur/3:2,S"), &simple("3@x", "fs layout"));
+    put(
+        &root.join("Archive/2025/new/4"),
+        &simple("4@x", "fs, deeper"),
+    );
+    put(&root.join("tmp/5"), &simple("5@x", "still arriving"));
+    put(&root.join("dovecot-uidlist"), b"3 V1 N4\n");
+    put(&root.join("Archive/notes"), b"not mail at all\n");
+
+    let r = import(&ctx, std::slice::from_ref(&root));
+    assert_eq!(
+        (r.imported, r.duplicates, r.failed.len()),
+        (4, 0, 0),
+        "{r:?}"
+    );
+    let skipped: Vec<(String, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| {
+            let rel = Path::new(&s.origin).strip_prefix(&root).unwrap();
+            (rel.display().to_string(), s.reason.as_str())
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (
+                "tmp/5".to_string(),
+                "in a Maildir's tmp/: a delivery still being written"
+            ),
+            (
+                "dovecot-uidlist".to_string(),
+                "a mail server's index or bookkeeping file, not a message"
+            ),
+            (
+                "Archive/notes".to_string(),
+                "not an email: its first line is not a header"
+            ),
+        ],
+        "every file not imported is named with its reason"
+    );
+    let subjects: std::collections::BTreeSet<String> = all_cases(&ctx)
+        .into_iter()
+        .filter_map(|c| c.subject)
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Inbox", "Maildir++", "fs layout", "fs, deeper"]
+            .map(String::from)
+            .into(),
+    );
+}
+
+#[test]
+fn the_shared_sub_maildir_reproduction_imports_both_messages() {
+    let testdata = std::env::var_os("SWITCHBOARD_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
+    let dir = testdata.join("threading-repros/submaildir");
+    if !dir.is_dir() {
+        println!(
+            "SKIPPED sub-Maildir reproduction: {} not found (set SWITCHBOARD_TESTDATA)",
+            dir.display()
+        );
+        return;
+    }
+    let (_d, ctx) = ctx();
+    let r = import(&ctx, &[dir]);
+    assert_eq!(
+        (r.imported, r.duplicates, r.failed.len(), r.skipped.len()),
+        (2, 0, 0, 0),
+        "{r:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_maildir_linked_into_itself_imports_once_and_reports_the_links() {
+    let (_d, ctx) = ctx();
+    let input = tempfile::tempdir().unwrap();
+    let root = input.path().join("Maildir");
+    put(&root.join("cur/1:2,S"), &simple("1@x", "One"));
+    put(&root.join(".Sent/cur/2:2,S"), &simple("2@x", "Two"));
+    std::os::unix::fs::symlink(".", root.join(".A")).unwrap();
+    std::os::unix::fs::symlink(".", root.join(".B")).unwrap();
+    let r = import(&ctx, std::slice::from_ref(&root));
+    assert_eq!((r.imported, r.duplicates), (2, 0), "{r:?}");
+    assert_eq!(r.skipped.len(), 2, "{r:?}");
+    assert!(
+        r.skipped.iter().all(|s| s.reason.contains("already read")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn messages_larger_than_the_in_flight_cap_import_in_order() {
+    // Each message is over half the cap: the pipeline must still move (one at a time) and
+    // store them in the order found.
+    use switchboard_api::import::IN_FLIGHT_BYTES;
+    let (_d, ctx) = ctx();
+    let input = tempfile::tempdir().unwrap();
+    let big = "x".repeat(76);
+    let lines = (IN_FLIGHT_BYTES as usize * 3 / 4) / 78;
+    let mut mbox = Vec::new();
+    for i in 0..3 {
+        mbox.extend_from_slice(
+            format!(
+                "From a@b Mon Jun  1 09:00:00 2026\nMessage-ID: <big{i}@x>\nFrom: Ann <ann@example.com>\nTo: help@shop.example\nSubject: Big {i}\nDate: Mon, 01 Jun 2026 09:0{i}:00 +0000\n\n"
+            )
+            .as_bytes(),
+        );
+        for _ in 0..lines {
+            mbox.extend_from_slice(big.as_bytes());
+            mbox.extend_from_slice(b"\r\n");
+        }
+        mbox.push(b'\n');
+    }
+    let path = write(input.path(), "big.mbox", &mbox);
+    drop(mbox);
+    let r = import(&ctx, &[path]);
+    assert_eq!((r.imported, r.failed.len()), (3, 0), "{r:?}");
+    let ids: Vec<i64> = ctx
+        .store()
+        .conn()
+        .prepare("SELECT external_id FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|id| id.unwrap()[3..4].parse().unwrap())
+        .collect();
+    assert_eq!(ids, vec![0, 1, 2], "stored in the order found");
+}

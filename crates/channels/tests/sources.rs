@@ -1,12 +1,13 @@
 //! `walk_sources` over generated mailboxes: an mboxrd file of 200 messages, a Maildir with
-//! cur/new/tmp and a Maildir++ folder, a plain folder tree, a corrupt and an empty `.mbox`, a
-//! dangling symlink, and a path that does not exist.
+//! cur/new/tmp and a Maildir++ folder, `fs`-layout sub-folders, a plain folder tree, a corrupt
+//! and an empty `.mbox`, a dangling symlink, folders linked back into themselves, and a path
+//! that does not exist. Every file not read must come back from `take_skipped` with a reason.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use switchboard_channels::email::{
-    ParsedEmail, SourceError, SourceItem, Sources, parse_email, walk_sources,
+    ParsedEmail, SkipReason, Skipped, SourceError, SourceItem, Sources, parse_email, walk_sources,
 };
 
 #[test]
@@ -79,6 +80,17 @@ fn write(path: &Path, contents: &[u8]) {
 
 fn mail(subject: &str) -> Vec<u8> {
     format!("From: a@example.com\nSubject: {subject}\n\nbody of {subject}\n").into_bytes()
+}
+
+fn skip(path: &Path, reason: SkipReason) -> Skipped {
+    Skipped {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn origins(items: &[SourceItem]) -> Vec<String> {
+    items.iter().map(|item| item.origin.clone()).collect()
 }
 
 fn origin(path: &Path) -> String {
@@ -210,6 +222,28 @@ fn maildirs_folders_and_broken_inputs_are_walked_in_order() {
     let items: Vec<SourceItem> = sources.by_ref().collect();
     let (done, total) = sources.progress();
     assert_eq!(done, total);
+    let mut skipped = sources.take_skipped();
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(
+        skipped,
+        vec![
+            skip(&maildir.join("cur/.DS_Store"), SkipReason::Hidden),
+            skip(&maildir.join("dovecot-uidlist"), SkipReason::ControlFile),
+            skip(
+                &maildir.join("tmp/1717000004.M4P1.host"),
+                SkipReason::Delivering
+            ),
+            skip(&folder.join(".git"), SkipReason::Hidden),
+            skip(&folder.join("empty.mbox"), SkipReason::EmptyMbox),
+            skip(&folder.join("notes.txt"), SkipReason::NotMail),
+            skip(&folder.join("readme"), SkipReason::NotMail),
+        ],
+        "every file not read is reported with its reason"
+    );
+    assert!(
+        sources.take_skipped().is_empty(),
+        "each skip is reported once"
+    );
 
     let origins: Vec<String> = items.iter().map(|item| item.origin.clone()).collect();
     let mut expected = vec![
@@ -346,4 +380,193 @@ fn an_unreadable_file_is_an_error_item_and_the_rest_continues() {
     assert_eq!(items.len(), 2);
     assert!(matches!(items[0].raw, Err(SourceError::Io { .. })));
     assert_eq!(ok(&items[1]), mail("open"));
+}
+
+#[test]
+fn fs_layout_sub_folders_and_loose_files_of_a_maildir_are_read() {
+    // The shape of notmuch's `default` corpus and of Dovecot LAYOUT=fs / mbsync Verbatim:
+    // plain sub-folders that are Maildirs (or hold Maildirs), and messages beside cur/.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("mail");
+    write(&root.join("cur/1:2,"), &mail("inbox"));
+    write(&root.join("Archive/cur/2:2,"), &mail("archived"));
+    write(&root.join("Archive/maildirfolder"), b"");
+    write(
+        &root.join("Lists/rust/new/3"),
+        &mail("list, two levels down"),
+    );
+    write(&root.join("bar/baz/05:2,"), &mail("loose in a folder"));
+    write(&root.join("bar/baz/cur/25:2,"), &mail("in baz"));
+    write(&root.join("foo/06:2,"), &mail("loose beside cur"));
+    write(&root.join("foo/cur/08:2,"), &mail("in foo"));
+    write(&root.join(".Sent/cur/4:2,S"), &mail("sent, Maildir++"));
+    write(
+        &root.join(".Sent/.Old/cur/5:2,S"),
+        &mail("nested Maildir++"),
+    );
+    write(&root.join(".notmuch/xapian/flintlock"), b"");
+
+    let mut sources = walk_sources(std::slice::from_ref(&root)).unwrap();
+    let items: Vec<SourceItem> = sources.by_ref().collect();
+    assert_eq!(
+        origins(&items),
+        vec![
+            origin(&root.join("cur/1:2,")),
+            origin(&root.join(".Sent/cur/4:2,S")),
+            origin(&root.join(".Sent/.Old/cur/5:2,S")),
+            origin(&root.join("Archive/cur/2:2,")),
+            origin(&root.join("Lists/rust/new/3")),
+            origin(&root.join("bar/baz/cur/25:2,")),
+            origin(&root.join("bar/baz/05:2,")),
+            origin(&root.join("foo/cur/08:2,")),
+            origin(&root.join("foo/06:2,")),
+        ],
+        "every message in both sub-folder layouts, cur/ and new/ first in each Maildir"
+    );
+    for item in &items {
+        parse_email(ok(item)).unwrap();
+    }
+    assert_eq!(
+        sources.take_skipped(),
+        vec![
+            skip(&root.join(".notmuch"), SkipReason::Hidden),
+            skip(&root.join("Archive/maildirfolder"), SkipReason::ControlFile),
+        ]
+    );
+}
+
+/// `../shared/testdata/threading-repros/submaildir` (or `$SWITCHBOARD_TESTDATA/threading-repros/…`):
+/// a Maildir whose `Archive/` sub-Maildir has no leading dot.
+#[test]
+fn the_shared_sub_maildir_reproduction_yields_both_messages() {
+    let testdata = std::env::var_os("SWITCHBOARD_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
+    let dir = testdata.join("threading-repros/submaildir");
+    if !dir.is_dir() {
+        println!(
+            "SKIPPED sub-Maildir reproduction: {} not found (set SWITCHBOARD_TESTDATA)",
+            dir.display()
+        );
+        return;
+    }
+    let mut sources = walk_sources(std::slice::from_ref(&dir)).unwrap();
+    let items: Vec<SourceItem> = sources.by_ref().collect();
+    assert_eq!(
+        origins(&items),
+        vec![
+            origin(&dir.join("cur/1:2,")),
+            origin(&dir.join("Archive/cur/2:2,")),
+        ]
+    );
+    for item in &items {
+        parse_email(ok(item)).unwrap();
+    }
+    assert_eq!(sources.take_skipped(), vec![]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_maildir_linked_into_itself_is_read_once() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    write(&root.join("cur/1:2,S"), &mail("one"));
+    write(&root.join(".Sent/cur/2:2,S"), &mail("two"));
+    symlink(".", root.join(".A")).unwrap();
+    symlink(".", root.join(".B")).unwrap();
+    symlink("..", root.join(".Sent/.Up")).unwrap();
+    symlink("cur", root.join("Again")).unwrap();
+
+    let mut sources = walk_sources(std::slice::from_ref(&root)).unwrap();
+    let items: Vec<SourceItem> = sources.by_ref().collect();
+    assert_eq!(
+        origins(&items),
+        vec![
+            origin(&root.join("cur/1:2,S")),
+            origin(&root.join(".Sent/cur/2:2,S")),
+        ],
+        "each message once, the walk ends"
+    );
+    let already = |path: PathBuf, first: &Path| {
+        skip(
+            &path,
+            SkipReason::AlreadyListed {
+                first: first.to_path_buf(),
+            },
+        )
+    };
+    assert_eq!(
+        sources.take_skipped(),
+        vec![
+            already(root.join(".A"), &root),
+            already(root.join(".B"), &root),
+            already(root.join(".Sent/.Up"), &root),
+            already(root.join("Again"), &root.join("cur")),
+        ],
+        "every link back is reported, naming what it leads to"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_fanning_out_over_fifteen_levels_read_each_folder_once() {
+    // Level i holds one message and two Maildir++ links, `.A` and `.B`, to level i+1: followed
+    // naively that is 2^15 paths to the deepest folder (32,766 duplicate reads).
+    use std::os::unix::fs::symlink;
+    const DEPTH: usize = 15;
+    let dir = tempfile::tempdir().unwrap();
+    let level = |i: usize| dir.path().join(format!("level{i:02}"));
+    for i in 0..=DEPTH {
+        write(
+            &level(i).join(format!("cur/{i}:2,S")),
+            &mail(&format!("level {i}")),
+        );
+        if i < DEPTH {
+            symlink(level(i + 1), level(i).join(".A")).unwrap();
+            symlink(level(i + 1), level(i).join(".B")).unwrap();
+        }
+    }
+    let mut sources = walk_sources(&[level(0)]).unwrap();
+    let items: Vec<SourceItem> = sources.by_ref().collect();
+    assert_eq!(
+        items.len(),
+        DEPTH + 1,
+        "one message per level, no duplicates"
+    );
+    let expected: Vec<String> = (0..=DEPTH)
+        .map(|i| {
+            let mut path = level(0);
+            for _ in 0..i {
+                path.push(".A");
+            }
+            origin(&path.join(format!("cur/{i}:2,S")))
+        })
+        .collect();
+    assert_eq!(origins(&items), expected, "reached through the first link");
+    let skipped = sources.take_skipped();
+    assert_eq!(
+        skipped.len(),
+        DEPTH,
+        "the second link of each level: {skipped:?}"
+    );
+    assert!(
+        skipped.iter().all(|s| s.path.ends_with(".B")
+            && matches!(s.reason, SkipReason::AlreadyListed { .. })),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn a_path_given_twice_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let eml = dir.path().join("one.eml");
+    write(&eml, &mail("one"));
+    let mut sources = walk_sources(&[dir.path().to_path_buf(), eml.clone()]).unwrap();
+    let items: Vec<SourceItem> = sources.by_ref().collect();
+    assert_eq!(origins(&items), vec![origin(&eml)]);
+    assert_eq!(
+        sources.take_skipped(),
+        vec![skip(&eml, SkipReason::AlreadyListed { first: eml.clone() })]
+    );
 }

@@ -28,20 +28,38 @@ pub fn update_import_bar(bar: &ProgressBar, p: &ImportProgress) {
     bar.set_length(p.total.max(1));
     bar.set_position(p.done.min(p.total));
     bar.set_message(format!(
-        "{} imported, {} duplicates, {} failed",
-        p.imported, p.duplicates, p.failed
+        "{} imported, {} duplicates, {} not mail, {} failed",
+        p.imported, p.duplicates, p.skipped, p.failed
     ));
 }
 
+/// Skipped files listed by name in the summary; the rest are counted (all are in `--json`).
+const SKIPPED_LISTED: usize = 20;
+
 pub fn print_import_summary(r: &ImportResult) {
+    // Files without mail are counted only when there are some, listed below the line.
+    let not_mail = match r.skipped.len() {
+        0 => String::new(),
+        1 => "; 1 file not imported (no mail in it)".to_string(),
+        n => format!("; {n} files not imported (no mail in them)"),
+    };
     println!(
-        "Imported {} messages ({} new cases, {} reopened); {} duplicates skipped; {} failed.",
+        "Imported {} messages ({} new cases, {} reopened); {} duplicates skipped{not_mail}; {} failed.",
         r.imported,
         r.cases_created,
         r.cases_reopened,
         r.duplicates,
         r.failed.len()
     );
+    for s in r.skipped.iter().take(SKIPPED_LISTED) {
+        println!("  not imported: {}: {}", s.origin, s.reason);
+    }
+    if r.skipped.len() > SKIPPED_LISTED {
+        println!(
+            "  … and {} more not imported (all are listed with --json)",
+            r.skipped.len() - SKIPPED_LISTED
+        );
+    }
     for f in &r.failed {
         println!("  failed: {}: {}", f.origin, f.reason);
     }

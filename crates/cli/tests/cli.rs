@@ -291,10 +291,27 @@ fn import_summary_counts_and_lists_each_failed_file_with_its_reason_while_the_re
     );
     assert!(
         r.stdout.contains(&format!(
-            "Imported {GOOD_MESSAGES} messages ({GOOD_CASES} new cases, 0 reopened); 0 duplicates skipped; 2 failed."
+            "Imported {GOOD_MESSAGES} messages ({GOOD_CASES} new cases, 0 reopened); 0 duplicates skipped; 1 file not imported (no mail in it); 2 failed."
         )),
-        "the summary counts imported, duplicates and failed: {}",
+        "the summary counts imported, duplicates, files without mail and failed: {}",
         r.stdout
+    );
+    let not_imported: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("not imported: "))
+        .collect();
+    assert_eq!(
+        not_imported.len(),
+        1,
+        "the file in Maildir tmp/ is listed, not passed over silently: {}",
+        r.stdout
+    );
+    assert!(
+        not_imported[0].contains("tmp/")
+            && not_imported[0].contains("a delivery still being written"),
+        "{}",
+        not_imported[0]
     );
     let failed: Vec<&str> = r
         .stdout
@@ -369,6 +386,16 @@ fn import_json_reports_counts_and_failures_and_stays_parseable_on_partial_failur
             .all(|f| !f["reason"].as_str().unwrap().is_empty()),
         "each failure carries a reason: {v:#}"
     );
+    let skipped = v["skipped"].as_array().expect("skipped is an array");
+    assert_eq!(skipped.len(), 1, "the file in Maildir tmp/: {v:#}");
+    assert!(
+        skipped[0]["origin"].as_str().unwrap().contains("/tmp/")
+            && skipped[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("a delivery still being written"),
+        "{v:#}"
+    );
     assert_eq!(
         v.as_object().unwrap().keys().collect::<BTreeSet<_>>(),
         [
@@ -376,7 +403,8 @@ fn import_json_reports_counts_and_failures_and_stays_parseable_on_partial_failur
             "cases_reopened",
             "duplicates",
             "failed",
-            "imported"
+            "imported",
+            "skipped"
         ]
         .iter()
         .map(|k| k.to_string())
@@ -432,7 +460,7 @@ fn importing_the_same_input_twice_adds_nothing() {
     let third = sb.ok(&human);
     assert!(
         third.stdout.starts_with(&format!(
-            "Imported 0 messages (0 new cases, 0 reopened); {GOOD_MESSAGES} duplicates skipped; 0 failed."
+            "Imported 0 messages (0 new cases, 0 reopened); {GOOD_MESSAGES} duplicates skipped; 1 file not imported (no mail in it); 0 failed."
         )),
         "the human summary says how many duplicates were skipped: {}",
         third.stdout
@@ -1800,7 +1828,9 @@ fn the_progress_bar_shows_on_a_terminal_only() {
     let tty = run_command(c, &["(on a pty) import"]);
     assert!(tty.success(), "{tty:?}");
     assert!(
-        tty.stdout.contains("imported, 0 duplicates, 0 failed") && tty.stdout.contains('%'),
+        tty.stdout
+            .contains("imported, 0 duplicates, 0 not mail, 0 failed")
+            && tty.stdout.contains('%'),
         "on a terminal the bar shows percent and running counts: {:?}",
         tty.stdout
     );

@@ -20,6 +20,7 @@ pub mod sent;
 pub mod smtp;
 mod snippet;
 mod source;
+mod walk;
 
 pub use html_to_text::html_to_text;
 pub use message_id::{message_id, normalize_message_id, referenced_ids};
@@ -28,3 +29,4 @@ pub use parse::{Address, ParseError, ParsedAttachment, ParsedEmail, parse_email}
 pub use sanitize::{SanitizedHtml, sanitize_html};
 pub use snippet::snippet;
 pub use source::{SourceError, SourceItem, Sources, walk_sources};
+pub use walk::{SkipReason, Skipped};

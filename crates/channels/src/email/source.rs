@@ -11,9 +11,9 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::maildir::{self, MaildirEntry};
 use super::mbox::{MAX_MESSAGE_BYTES, MboxError, MboxReader, Sniffed};
 use super::parse::first_line_is_header;
+use super::walk::{Entry, EntryKind, Extension, FileRule, Listing, SkipReason, Skipped, extension};
 
 /// One raw message (or the reason it could not be read) and where it came from.
 #[derive(Debug)]
@@ -44,18 +44,22 @@ pub enum SourceError {
 /// Finds the messages under `paths`, in order (directory entries sorted by name).
 ///
 /// - A directory with `cur/` and/or `new/` is a Maildir: every non-hidden file in `cur/` and
-///   `new/` is one message (`tmp/` is skipped), then its Maildir++ `.Folder`s likewise.
-/// - Any other directory is walked recursively, skipping hidden entries.
+///   `new/` is one message (files in `tmp/` are reported as skipped), then its other contents:
+///   Maildir++ `.Folder`s, `fs`-layout sub-folders (`Archive/cur`) and loose files, likewise.
+/// - Any other directory is walked recursively; hidden entries are reported as skipped.
 /// - A file whose first non-empty line starts with "From " is an mbox.
 /// - Otherwise a named file, or an `.eml` found in a directory, is one message; other files
-///   found in a directory are messages only if their first line is an RFC 5322 header.
-/// - An `.mbox` that does not start with "From " yields one error item (an empty one yields
-///   nothing: it is an empty mailbox).
+///   found in a directory are messages only if their first line is an RFC 5322 header (else
+///   they are reported as skipped).
+/// - An `.mbox` that does not start with "From " yields one error item (an empty one is
+///   reported as skipped: it is an empty mailbox).
+/// - Every folder and file is read once, however many links lead to it.
 ///
+/// Everything found and not read is reported by [`Sources::take_skipped`] with its reason.
 /// Returns `Err(SourceError::NotFound)` if a path does not exist; unreadable files and
 /// directories become error items and the rest continues.
 pub fn walk_sources(paths: &[PathBuf]) -> Result<Sources, SourceError> {
-    let mut entries = Vec::new();
+    let mut listing = Listing::default();
     for path in paths {
         let metadata = fs::metadata(path).map_err(|source| {
             if source.kind() == io::ErrorKind::NotFound {
@@ -67,20 +71,11 @@ pub fn walk_sources(paths: &[PathBuf]) -> Result<Sources, SourceError> {
                 }
             }
         })?;
-        if metadata.is_dir() {
-            walk_dir(path, &mut entries, &mut Vec::new());
-        } else {
-            let rule = match extension(path) {
-                Extension::Mbox => FileRule::MustBeMbox,
-                Extension::Eml | Extension::Other => FileRule::Message,
-            };
-            entries.push(Entry {
-                path: path.clone(),
-                size: metadata.len(),
-                kind: EntryKind::File(rule),
-            });
-        }
+        listing.add_path(path, &metadata);
     }
+    let Listing {
+        entries, skipped, ..
+    } = listing;
     let total_bytes = entries.iter().map(|entry| entry.size).sum();
     let estimated_total = entries
         .iter()
@@ -95,6 +90,7 @@ pub fn walk_sources(paths: &[PathBuf]) -> Result<Sources, SourceError> {
         total_bytes,
         done_bytes: 0,
         estimated_total,
+        skipped,
     })
 }
 
@@ -106,9 +102,18 @@ pub struct Sources {
     /// Bytes of finished files.
     done_bytes: u64,
     estimated_total: Option<u64>,
+    /// Files and folders passed over and not yet taken by [`Sources::take_skipped`].
+    skipped: Vec<Skipped>,
 }
 
 impl Sources {
+    /// What was found and not read since the last call, with the reason: everything listed
+    /// up front on the first call, then files found to hold no mail as the iterator reads them.
+    /// After the iterator has ended, all of them have been returned once.
+    pub fn take_skipped(&mut self) -> Vec<Skipped> {
+        std::mem::take(&mut self.skipped)
+    }
+
     /// How many items to expect: `Some` when every input is a single-message file (Maildir
     /// files, `.eml` files; it is an estimate because an `.eml` may turn out to be an mbox),
     /// `None` when some input may hold many messages (an mbox, or a file whose kind is only
@@ -184,13 +189,22 @@ impl Sources {
         };
         self.done_bytes += size;
         match rule {
-            FileRule::MustBeMbox if consumed.trim_ascii().is_empty() => None,
+            FileRule::MustBeMbox if consumed.trim_ascii().is_empty() => {
+                self.skipped.push(Skipped {
+                    path,
+                    reason: SkipReason::EmptyMbox,
+                });
+                None
+            }
             FileRule::MustBeMbox => Some(item(
                 &path,
                 Err(SourceError::NotMbox { path: path.clone() }),
             )),
             FileRule::LooksLikeMail if !first_line_is_header(&consumed) => {
-                tracing::debug!(path = %path.display(), "skipping file that does not look like mail");
+                self.skipped.push(Skipped {
+                    path,
+                    reason: SkipReason::NotMail,
+                });
                 None
             }
             FileRule::Message | FileRule::LooksLikeMail => {
@@ -248,104 +262,6 @@ struct OpenMbox {
     reader: MboxReader<BufReader<File>>,
     /// Messages taken so far.
     index: usize,
-}
-
-struct Entry {
-    path: PathBuf,
-    size: u64,
-    kind: EntryKind,
-}
-
-enum EntryKind {
-    MaildirMessage,
-    File(FileRule),
-    /// A directory or file that could not even be listed.
-    Failed(SourceError),
-}
-
-/// What a file must be when it does not start with a From_ line.
-#[derive(Clone, Copy)]
-enum FileRule {
-    /// Named `.mbox`: anything else is an error.
-    MustBeMbox,
-    /// Named by the user, or `.eml`: one message, whatever it holds.
-    Message,
-    /// Found in a directory without a telling extension: a message if it looks like one.
-    LooksLikeMail,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Extension {
-    Eml,
-    Mbox,
-    Other,
-}
-
-fn extension(path: &Path) -> Extension {
-    match path.extension().map(|ext| ext.to_ascii_lowercase()) {
-        Some(ext) if ext == "eml" => Extension::Eml,
-        Some(ext) if ext == "mbox" => Extension::Mbox,
-        _ => Extension::Other,
-    }
-}
-
-/// Walks a non-Maildir directory (or lists a Maildir). `ancestors` holds the canonical paths
-/// being walked, so a symlink back up the tree cannot loop.
-fn walk_dir(dir: &Path, entries: &mut Vec<Entry>, ancestors: &mut Vec<PathBuf>) {
-    let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if ancestors.contains(&canonical) {
-        tracing::debug!(path = %dir.display(), "skipping directory symlink loop");
-        return;
-    }
-    if maildir::is_maildir(dir) {
-        for found in maildir::list(dir) {
-            entries.push(match found {
-                MaildirEntry::Message { path, size } => Entry {
-                    path,
-                    size,
-                    kind: EntryKind::MaildirMessage,
-                },
-                MaildirEntry::Unreadable { path, error } => failed(path, error),
-            });
-        }
-        return;
-    }
-    let children = match maildir::sorted_children(dir) {
-        Ok(children) => children,
-        Err(error) => {
-            entries.push(failed(dir.to_path_buf(), error));
-            return;
-        }
-    };
-    ancestors.push(canonical);
-    for (path, metadata) in children {
-        match metadata {
-            Ok(metadata) if metadata.is_dir() => walk_dir(&path, entries, ancestors),
-            Ok(metadata) if metadata.is_file() => {
-                let rule = match extension(&path) {
-                    Extension::Eml => FileRule::Message,
-                    Extension::Mbox => FileRule::MustBeMbox,
-                    Extension::Other => FileRule::LooksLikeMail,
-                };
-                entries.push(Entry {
-                    path,
-                    size: metadata.len(),
-                    kind: EntryKind::File(rule),
-                });
-            }
-            Ok(_) => {}
-            Err(error) => entries.push(failed(path, error)),
-        }
-    }
-    ancestors.pop();
-}
-
-fn failed(path: PathBuf, source: io::Error) -> Entry {
-    Entry {
-        path: path.clone(),
-        size: 0,
-        kind: EntryKind::Failed(SourceError::Io { path, source }),
-    }
 }
 
 fn item(path: &Path, raw: Result<Vec<u8>, SourceError>) -> SourceItem {
