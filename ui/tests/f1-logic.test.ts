@@ -4,7 +4,7 @@ import { blockRemoteImages, emailSrcdoc, EMAIL_CSP, EMAIL_CSP_REMOTE_IMAGES } fr
 import { countGraphemes, countLength, defaultLimits, limitsFrom } from '../src/lib/composer/length';
 import { outboxCounts } from '../src/lib/composer/outbox';
 import type { OutboxEntry } from '../src/lib/backend/types';
-import { countdown, durationLabel, fromLocalInput, toLocalInput } from '../src/lib/format';
+import { countdown, durationLabel, fromLocalInput, plural, toLocalInput } from '../src/lib/format';
 import { snippetParts, loadViews, storeViews, upsertView, NO_FILTER, VIEWS_STORAGE_KEY } from '../src/lib/inbox/views';
 import { appAction, SHORTCUTS } from '../src/lib/keys';
 import { fuzzyFilter, fuzzyScore } from '../src/lib/palette/fuzzy';
@@ -189,5 +189,13 @@ describe('outbox counts', () => {
   it('counts what still needs the user, ignoring sent and discarded items', () => {
     const c = outboxCounts([entry(1, 'queued'), entry(2, 'sending'), entry(3, 'unknown'), entry(4, 'failed'), entry(5, 'failed', true), entry(6, 'sent')]);
     expect(c).toEqual({ queued: 2, unknown: 1, failed: 1, total: 4 });
+  });
+});
+
+describe('plurals', () => {
+  it('says "1 case", never "1 cases"', () => {
+    expect(plural(1, 'case')).toBe('1 case');
+    expect(plural(0, 'case')).toBe('0 cases');
+    expect(plural(3, 'identity', 'identities')).toBe('3 identities');
   });
 });

@@ -143,7 +143,7 @@ describe('inbox filters, views and search', () => {
     await fireEvent.input(box, { target: { value: 'parcel' } });
     await fireEvent.keyDown(box, { key: 'Enter' });
     await waitFor(() => expect(rows().map((r) => r.dataset.caseId)).toEqual(['2']));
-    expect(screen.getByTestId('hit-count').textContent).toBe('1 case match');
+    expect(screen.getByTestId('hit-count').textContent).toBe('1 case matches');
     expect(backend.calls.some(([n, p]) => n === 'case_search' && (p as { query: string }).query === 'parcel')).toBe(true);
     await fireEvent.click(rows()[0]);
     expect(onopen).toHaveBeenCalledWith(2);
@@ -412,9 +412,10 @@ describe('case view panels', () => {
 
   it('takes a case offline to email with the acknowledgement preview', async () => {
     const offline: unknown[] = [];
+    const previews: unknown[] = [];
     const backend = caseBackend({
       template_list: () => ({ templates: [{ id: 1, name: 'Take offline acknowledgement', variants: [] }], variables: [] }),
-      template_render: () => ({ text: 'Sorry Maria! We sent you an email.', variant: 'public' }),
+      template_render: (p: unknown) => (previews.push(p), { text: 'Sorry Maria! We sent you an email.', variant: 'public' }),
       case_offline: (p: unknown) => (offline.push(p), { case_id: 5, ack_skipped: null, case_status: 'waiting' }),
     });
     render(CaseView, { backend, caseId: 5 });
@@ -432,6 +433,7 @@ describe('case view panels', () => {
         via: 'email',
         template: 'Take offline acknowledgement',
         no_ack: false,
+        ack_again: false,
         text: 'Here is what happened…',
         subject: null,
         to: 'maria@example.com',
@@ -440,6 +442,8 @@ describe('case view panels', () => {
         outcome: null,
       },
     ]);
+    // The preview renders the acknowledgement for the route chosen, so it says "emailed".
+    expect(previews).toContainEqual(expect.objectContaining({ visibility: 'public', offline_via: 'email' }));
   });
 
   it('logs a call and shows API errors in the dialog', async () => {
@@ -506,6 +510,7 @@ describe('case timeline, customer and history', () => {
       cases: [
         { id: 5, subject: 'Photo of the box', status: 'open', channels: ['email'], created_at: 0, last_message_at: 0, resolved_at: null },
         { id: 3, subject: 'Wrong colour', status: 'resolved', channels: ['bluesky'], created_at: 0, last_message_at: 0, resolved_at: 0 },
+        { id: 8, subject: 'A later question', status: 'new', channels: ['email'], created_at: 99_000, last_message_at: 0, resolved_at: null },
       ],
     };
     const events: { id: number; case_id: number; at: number; actor: string; device: string; kind: string; summary: string; data: object; undone_by: number | null; undoable: boolean }[] = [
@@ -536,7 +541,7 @@ describe('case timeline, customer and history', () => {
         undo_last: (p: unknown) => {
           undone.push(p);
           events[0] = { ...events[0], undone_by: 91 };
-          return { summary: 'Status new → open' };
+          return { summary: 'status new → open', restored: 'case #5 is new again' };
         },
         ...extra,
       }),
@@ -564,6 +569,7 @@ describe('case timeline, customer and history', () => {
     const earlier = within(panel).getByRole('list', { name: 'Earlier cases' });
     expect(earlier.textContent).toContain('#3 Wrong colour');
     expect(earlier.textContent).not.toContain('#5'); // the open case itself is not "earlier"
+    expect(earlier.textContent).not.toContain('#8'); // created after the open case: not "earlier"
     await fireEvent.click(within(panel).getByLabelText('VIP'));
     await waitFor(() => expect(contact.vip).toBe(true));
     await fireEvent.click(within(panel).getByRole('button', { name: 'Merge into this customer' }));
@@ -578,7 +584,7 @@ describe('case timeline, customer and history', () => {
     await fireEvent.click(within(panel).getByRole('button', { name: /History/ }));
     await within(panel).findByText('Status new → open');
     await fireEvent.click(screen.getByRole('button', { name: 'Undo' }));
-    await screen.findByText('Undone.');
+    await screen.findByText('Undone: status new → open; case #5 is new again.');
     expect(undone).toEqual([{ case_id: 5 }]);
   });
 

@@ -13,6 +13,7 @@ function account(name: string, kind: string, over: Partial<AccountInfo['health']
     address: `${name}@shop.example`,
     enabled: true,
     server: kind === 'email' ? 'imap.shop.example:993' : null,
+    removable: kind !== 'archive' && kind !== 'manual',
     health: { status: 'ok', messages: 10, quarantined: 0, last_success_at: 1_700_000_000_000, last_error: null, error_class: null, streams: [], ...over },
   };
 }
@@ -91,6 +92,20 @@ describe('accounts screen', () => {
     await waitFor(() => expect(cards()).toHaveLength(0));
     expect(backend.calls).toContainEqual(['account_remove', { name: 'support' }]);
     expect(screen.getByRole('status').textContent).toContain('kept');
+  });
+
+  it('offers no Remove for the account of logged calls, and shows demo accounts as sample data', async () => {
+    const manual = account('manual', 'manual', { status: 'local', last_success_at: null });
+    const demo = account('Shop mail (demo)', 'email', { status: 'demo', last_success_at: null, messages: 1 });
+    render(AccountsScreen, { backend: backendWith([manual, demo]) });
+    await waitFor(() => expect(cards()).toHaveLength(2));
+    const [m, d] = cards();
+    expect(within(m).queryByRole('button', { name: 'Remove…' })).toBeNull();
+    expect(within(m).getByTestId('account-status').textContent).toBe('Built in, nothing to sync');
+    expect(within(d).getByTestId('account-status').textContent).toBe('Sample data, never synced');
+    expect(within(d).queryByTestId('first-sync')).toBeNull(); // never "waiting for the first sync"
+    expect(d.textContent).toContain('1 message');
+    expect(d.textContent).not.toContain('1 messages');
   });
 
   it('adds an IMAP account from a preset, and shows a refused sign-in by its code', async () => {

@@ -97,6 +97,7 @@ describe('account forms', () => {
     address: 'help@shop.example',
     enabled: true,
     server: 'imap.shop.example:993',
+    removable: true,
     health: { status: 'syncing', messages: 120, quarantined: 0, last_success_at: null, last_error: null, error_class: null, streams: [], ...over },
   });
 

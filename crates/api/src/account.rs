@@ -276,6 +276,11 @@ pub enum SyncStatus {
     /// The last attempt of some stream failed (see the streams for the class).
     Error,
     Disabled,
+    /// A sample-data account of the demo workspace: it has no server and is never synced.
+    Demo,
+    /// An account of this app's own with nothing to sync: the import archive, or the one that
+    /// logged calls and visits belong to.
+    Local,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -302,6 +307,9 @@ pub struct AccountInfo {
     /// `host:port` of the incoming server, for email accounts.
     pub server: Option<String>,
     pub health: AccountHealth,
+    /// Whether `account_remove` accepts it: not for the app's own accounts (the import archive,
+    /// the account of logged calls), which hold history and have nothing to forget.
+    pub removable: bool,
 }
 
 fn info(store: &switchboard_store::Store, a: accounts::Account) -> Result<AccountInfo> {
@@ -312,7 +320,12 @@ fn info(store: &switchboard_store::Store, a: accounts::Account) -> Result<Accoun
         .iter()
         .filter(|s| s.last_error.is_some())
         .max_by_key(|s| s.last_attempt_at);
-    let status = if !a.enabled {
+    let local = is_local(&a);
+    let status = if local {
+        SyncStatus::Local
+    } else if a.config.get("demo") == Some(&serde_json::Value::Bool(true)) {
+        SyncStatus::Demo
+    } else if !a.enabled {
         SyncStatus::Disabled
     } else if streams.iter().any(|s| s.activity.is_some()) {
         SyncStatus::Syncing
@@ -341,8 +354,16 @@ fn info(store: &switchboard_store::Store, a: accounts::Account) -> Result<Accoun
             error_class: failing.and_then(|s| s.error_class.clone()),
             streams,
         },
+        removable: !local,
         name: a.name,
     })
+}
+
+/// The app's own accounts: the import archive and the account of logged calls and visits.
+fn is_local(a: &accounts::Account) -> bool {
+    (a.name == accounts::ARCHIVE_ACCOUNT && a.kind == accounts::ARCHIVE_ACCOUNT)
+        || (a.name == switchboard_store::offline::MANUAL_ACCOUNT
+            && a.kind == switchboard_store::offline::MANUAL_ACCOUNT)
 }
 
 /// Every account that was not removed, with its sync health.
@@ -375,6 +396,12 @@ pub fn account_remove(ctx: &Ctx, name: &str) -> Result<()> {
         return Err(ApiError::invalid(
             "cannot remove the archive account: it holds imported files",
         ));
+    }
+    if is_local(&a) {
+        return Err(ApiError::invalid(format!(
+            "cannot remove the {:?} account: it holds the logged calls and visits, and has nothing to sync",
+            a.name
+        )));
     }
     for kind in [
         SecretKind::Password,

@@ -82,26 +82,64 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: CaseSummary,
+    /// Channel reason and snooze-until-reply.
+    #[serde(flatten)]
+    pub triage: switchboard_store::triage::TriageFields,
     pub messages: Vec<MessageView>,
     pub notes: Vec<NoteView>,
+    /// Follow-ups of the case, open ones first (soonest due first), then done ones.
+    pub follow_ups: Vec<switchboard_store::followups::FollowUp>,
+    /// Logged calls and visits with their duration and outcome, oldest first.
+    pub calls: Vec<switchboard_store::offline::CallView>,
     /// The customer's identities and every case on any channel (this one included), so the
     /// case view always shows their whole history.
     pub contact_history: Option<switchboard_store::contacts::ContactDetail>,
+    /// The customer's cases created before this one, newest activity first: "Earlier cases".
+    pub earlier_cases: Vec<switchboard_store::contacts::ContactCase>,
 }
 
 pub fn case_show(ctx: &Ctx, case_id: i64) -> Result<CaseDetail> {
+    let now = ctx.now();
     let store = ctx.store();
     let conn = store.conn();
-    let case = cases::summary(conn, case_id)?;
+    detail_of(conn, cases::summary(conn, case_id)?, now)
+}
+
+/// Everything the case view shows about `case`.
+pub(crate) fn detail_of(
+    conn: &switchboard_store::Connection,
+    case: CaseSummary,
+    now: i64,
+) -> Result<CaseDetail> {
     let contact_history = match &case.contact {
         Some(c) => Some(switchboard_store::contacts::contact_detail(conn, c.id)?),
         None => None,
     };
+    // Created before this one (a case created in the same millisecond counts by its id).
+    let earlier_cases = contact_history
+        .iter()
+        .flat_map(|h| h.cases.iter())
+        .filter(|c| (c.created_at, c.id) < (case.created_at, case.id))
+        .cloned()
+        .collect();
+    let follow_ups = switchboard_store::followups::list(
+        conn,
+        &switchboard_store::followups::FollowUpFilter {
+            case_id: Some(case.id),
+            due_only: false,
+            include_done: true,
+        },
+        now,
+    )?;
     Ok(CaseDetail {
-        case,
-        messages: cases::messages(conn, case_id)?,
-        notes: cases::notes(conn, case_id)?,
+        triage: switchboard_store::triage::fields(conn, case.id)?,
+        messages: cases::messages(conn, case.id)?,
+        notes: cases::notes(conn, case.id)?,
+        follow_ups,
+        calls: switchboard_store::offline::calls(conn, case.id)?,
         contact_history,
+        earlier_cases,
+        case,
     })
 }
 

@@ -267,78 +267,19 @@ struct Story {
 struct Cause {
     path: &'static str,
     subject: &'static str,
-    complaints: &'static [&'static str],
+    /// What customers write, each with the items it makes sense for (`{item}` in the text).
+    complaints: &'static [(&'static str, &'static [&'static str])],
     answer: &'static str,
+    /// An internal note someone leaves on such a case.
+    note: &'static str,
+    /// What a logged call back about it says.
+    call_note: &'static str,
+    /// A reminder to follow such a case up.
+    follow_up: &'static str,
 }
 
-const CAUSES: &[Cause] = &[
-    Cause {
-        path: "Shipping › Late delivery",
-        subject: "Where is my order",
-        complaints: &[
-            "I ordered the {item} on the 2nd and the tracking hasn't moved in six days. Is it lost?",
-            "Still waiting for my {item}. You promised 3-day delivery, it's been almost two weeks.",
-            "Order says shipped but nothing arrived. I needed the {item} for a birthday this weekend.",
-        ],
-        answer: "Sorry for the wait! The carrier had a backlog at their depot; your {item} is on the van today. I've refunded the shipping.",
-    },
-    Cause {
-        path: "Shipping › Damaged in transit",
-        subject: "Arrived broken",
-        complaints: &[
-            "My {item} arrived in pieces, the box was crushed on one side. Photos attached.",
-            "The {item} came with a cracked corner. Really disappointed, it was a gift.",
-        ],
-        answer: "That's not the state it should arrive in, I'm sorry. A replacement {item} ships today; no need to send the broken one back.",
-    },
-    Cause {
-        path: "Billing › Double charge",
-        subject: "Charged twice",
-        complaints: &[
-            "I was charged twice for one {item}. Two identical payments on my card statement.",
-            "Why did you take my money twice?? One order, two charges. Please fix this.",
-        ],
-        answer: "You're right, our payment provider retried a timed-out charge. The duplicate is refunded; it shows on your card in 3-5 days.",
-    },
-    Cause {
-        path: "Billing › Refund delay",
-        subject: "Refund not received",
-        complaints: &[
-            "I returned the {item} three weeks ago and still no refund. What's going on?",
-            "Your site said refunds take 5 days. It's been 18. Where's my money for the {item}?",
-        ],
-        answer: "The return reached us on the 9th and the refund went out today; sorry it sat in the queue that long.",
-    },
-    Cause {
-        path: "Product › Sizing",
-        subject: "Wrong size",
-        complaints: &[
-            "The {item} runs really small, I ordered my usual size and it doesn't fit at all.",
-            "Size chart says M fits me, the {item} is more like an S. Can I swap it?",
-        ],
-        answer: "Thanks for telling us: that batch runs a size small and we've updated the chart. A swap label is in your inbox.",
-    },
-    Cause {
-        path: "Product › Defect",
-        subject: "Stopped working",
-        complaints: &[
-            "The {item} stopped working after two days. The switch just clicks and nothing happens.",
-            "Zip on the {item} broke the first time I used it. Not the quality I expected.",
-        ],
-        answer: "That's a known fault in one production run; we're sending a replacement from the fixed batch.",
-    },
-    Cause {
-        path: "Website › Checkout error",
-        subject: "Can't check out",
-        complaints: &[
-            "Your checkout keeps failing with 'payment declined' but my bank says nothing was attempted.",
-            "Tried to order the {item} three times, the page just spins after I press Pay.",
-        ],
-        answer: "A payment-page update broke checkout on Safari this morning; it's fixed now. Here's 10% off for the trouble: SORRY10.",
-    },
-];
-
-const ITEMS: &[&str] = &[
+/// Items by kind, so a complaint only names things it can be about (no "zip on the teapot").
+const ANY: &[&str] = &[
     "desk lamp",
     "linen shirt",
     "walking boots",
@@ -348,6 +289,147 @@ const ITEMS: &[&str] = &[
     "backpack",
     "teapot",
 ];
+const FRAGILE: &[&str] = &["desk lamp", "ceramic mug set", "teapot"];
+const CLOTHES: &[&str] = &["linen shirt", "walking boots", "rain jacket", "wool scarf"];
+const ZIPPED: &[&str] = &["rain jacket", "backpack"];
+const SWITCHED: &[&str] = &["desk lamp"];
+
+const CAUSES: &[Cause] = &[
+    Cause {
+        path: "Shipping › Late delivery",
+        subject: "Where is my order",
+        complaints: &[
+            (
+                "I ordered the {item} on the 2nd and the tracking hasn't moved in six days. Is it lost?",
+                ANY,
+            ),
+            (
+                "Still waiting for my {item}. You promised 3-day delivery, it's been almost two weeks.",
+                ANY,
+            ),
+            (
+                "Order says shipped but nothing arrived. I needed the {item} for a birthday this weekend.",
+                ANY,
+            ),
+        ],
+        answer: "Sorry for the wait! The carrier had a backlog at their depot; your {item} is on the van today. I've refunded the shipping.",
+        note: "Carrier confirmed a depot backlog; three more orders from the same day are stuck.",
+        call_note: "Called back, explained the depot delay; customer fine with the shipping refund.",
+        follow_up: "Check the parcel was delivered before the weekend",
+    },
+    Cause {
+        path: "Shipping › Damaged in transit",
+        subject: "Arrived broken",
+        complaints: &[
+            (
+                "My {item} arrived in pieces, the box was crushed on one side. Photos attached.",
+                FRAGILE,
+            ),
+            (
+                "The {item} came with a cracked corner. Really disappointed, it was a gift.",
+                FRAGILE,
+            ),
+        ],
+        answer: "That's not the state it should arrive in, I'm sorry. A replacement {item} ships today; no need to send the broken one back.",
+        note: "Second breakage this week with the thin boxes; asked the warehouse to double-wrap.",
+        call_note: "Called, apologised; replacement confirmed, customer keeps the broken one.",
+        follow_up: "Check the replacement arrived in one piece",
+    },
+    Cause {
+        path: "Billing › Double charge",
+        subject: "Charged twice",
+        complaints: &[
+            (
+                "I was charged twice for one {item}. Two identical payments on my card statement.",
+                ANY,
+            ),
+            (
+                "Why did you take my money twice?? One order, two charges. Please fix this.",
+                ANY,
+            ),
+        ],
+        answer: "You're right, our payment provider retried a timed-out charge. The duplicate is refunded; it shows on your card in 3-5 days.",
+        note: "Payment provider log shows a retried charge after a timeout.",
+        call_note: "Called back, confirmed the duplicate is refunded; customer happy.",
+        follow_up: "Confirm the duplicate charge is back on the card",
+    },
+    Cause {
+        path: "Billing › Refund delay",
+        subject: "Refund not received",
+        complaints: &[
+            (
+                "I returned the {item} three weeks ago and still no refund. What's going on?",
+                ANY,
+            ),
+            (
+                "Your site said refunds take 5 days. It's been 18. Where's my money for the {item}?",
+                ANY,
+            ),
+        ],
+        answer: "Your returned {item} reached us on the 9th and the refund went out today; sorry it sat in the queue that long.",
+        note: "Returns desk was two weeks behind; this one is processed now.",
+        call_note: "Called, refund reference given; customer will check their statement.",
+        follow_up: "Call back about the refund confirmation",
+    },
+    Cause {
+        path: "Product › Sizing",
+        subject: "Wrong size",
+        complaints: &[
+            (
+                "The {item} runs really small, I ordered my usual size and it doesn't fit at all.",
+                CLOTHES,
+            ),
+            (
+                "Size chart says M fits me, the {item} is more like an S. Can I swap it?",
+                CLOTHES,
+            ),
+        ],
+        answer: "Thanks for telling us: that batch of the {item} runs a size small and we've updated the chart. A swap label is in your inbox.",
+        note: "Batch of this item runs small; size chart updated.",
+        call_note: "Called, explained the swap; label sent by email.",
+        follow_up: "Ask whether the swapped size fits",
+    },
+    Cause {
+        path: "Product › Defect",
+        subject: "Stopped working",
+        complaints: &[
+            (
+                "The {item} stopped working after two days. The switch just clicks and nothing happens.",
+                SWITCHED,
+            ),
+            (
+                "Zip on the {item} broke the first time I used it. Not the quality I expected.",
+                ZIPPED,
+            ),
+        ],
+        answer: "That's a known fault in one production run of the {item}; we're sending a replacement from the fixed batch.",
+        note: "Same fault as the earlier batch; QA has the returned units.",
+        call_note: "Called, replacement from the fixed batch on its way.",
+        follow_up: "Check the replacement works",
+    },
+    Cause {
+        path: "Website › Checkout error",
+        subject: "Can't check out",
+        complaints: &[
+            (
+                "Your checkout keeps failing with 'payment declined' but my bank says nothing was attempted.",
+                ANY,
+            ),
+            (
+                "Tried to order the {item} three times, the page just spins after I press Pay.",
+                ANY,
+            ),
+        ],
+        answer: "A payment-page update broke checkout on Safari this morning; it's fixed now. Here's 10% off for the trouble: SORRY10.",
+        note: "Safari checkout bug, fixed in this morning's release.",
+        call_note: "Called, walked the customer through checkout; order placed.",
+        follow_up: "Check the order went through",
+    },
+];
+
+/// The demo's VIP, and the customer the shop no longer engages with (never answered).
+const VIP_CUSTOMER: (&str, &str) = ("Grace Mensah", "grace.mensah");
+const DO_NOT_ENGAGE: (&str, &str) = ("Owen Price", "owen.price");
 
 const CUSTOMERS: &[(&str, &str)] = &[
     ("Maria Lopez", "maria.lopez"),
@@ -429,6 +511,24 @@ impl Generator<'_> {
                 )?;
                 contacts::mark_self(tx, &self_identity(kind, address), now)?;
             }
+            // A regular who is a VIP and one the shop no longer engages with, each one contact
+            // across their channels, so every rule of the protocol has cases to act on.
+            for (customer, vip, do_not_engage) in
+                [(VIP_CUSTOMER, true, false), (DO_NOT_ENGAGE, false, true)]
+            {
+                let mut ids = Vec::new();
+                for channel in [
+                    Channel::Email,
+                    Channel::BlueskyPublic,
+                    Channel::MastodonPublic,
+                ] {
+                    let who = customer_identity(channel, customer, 0);
+                    ids.push(contacts::resolve_identity(tx, &who, now)?.contact_id);
+                }
+                let into = ids.remove(0);
+                contacts::merge(tx, into, &ids, "import", now)?;
+                contacts::set_flags(tx, into, Some(vip), Some(do_not_engage), "import", now)?;
+            }
             Ok(())
         })?;
         for cause in CAUSES {
@@ -444,9 +544,9 @@ impl Generator<'_> {
         crate::template::template_save(
             self.ctx,
             &params(json!({
-                "name": "Take it to DM",
+                "name": "Take it private",
                 "variants": [
-                    {"variant": "public", "body": "Sorry about this, {first_name}! We've sent you a DM so we can sort it out."},
+                    {"variant": "public", "body": "Sorry about this, {first_name} — {offline_route} so we can sort it out."},
                     {"variant": "private", "body": "Hi {first_name}, thanks for flagging this. Could you send your order number so we can look into it right away?"}
                 ]
             }))?,
@@ -460,11 +560,34 @@ impl Generator<'_> {
                 ]
             }))?,
         )?;
-        for rule in [
-            json!({"name": "Public complaints first", "conditions": {"visibility": "public", "keywords": ["refund", "twice", "broken", "lost", "pieces"]}, "actions": {"priority": "urgent", "template": "Take it to DM"}}),
-            json!({"name": "Social mentions are high", "conditions": {"visibility": "public"}, "actions": {"priority": "high"}}),
+        // Each rule goes just before the default rule that would otherwise take its actions
+        // first (the first rule to set a field wins), so every rule acts on some case.
+        for (rule, before) in [
+            (
+                json!({"name": "Public complaints first", "conditions": {"visibility": "public", "keywords": ["refund", "twice", "broken", "lost", "pieces"]}, "actions": {"priority": "urgent", "template": "Take it private"}}),
+                "Public complaint",
+            ),
+            (
+                json!({"name": "Social mentions are high", "conditions": {"visibility": "public"}, "actions": {"priority": "high"}}),
+                "Repeat contact",
+            ),
         ] {
-            crate::protocol::protocol_save(self.ctx, &params(json!({ "rule": rule }))?)?;
+            let saved =
+                crate::protocol::protocol_save(self.ctx, &params(json!({ "rule": rule }))?)?;
+            let rules =
+                crate::protocol::protocol_list(self.ctx, &crate::protocol::ProtocolListParams {})?
+                    .rules;
+            if let (Some(id), Some(at)) =
+                (saved.rule.id, rules.iter().position(|r| r.name == before))
+            {
+                crate::protocol::protocol_move(
+                    self.ctx,
+                    &crate::protocol::ProtocolMoveParams {
+                        rule_id: id,
+                        position: at as i64 + 1,
+                    },
+                )?;
+            }
         }
         Ok(())
     }
@@ -479,20 +602,28 @@ impl Generator<'_> {
             Channel::MastodonPublic,
             Channel::MastodonDm,
         ]);
-        let customer = *self.rng.pick(CUSTOMERS);
+        let picked = *self.rng.pick(CUSTOMERS);
+        // The VIP and the do-not-engage customer write early on, in every demo.
+        let customer = match index {
+            1 => VIP_CUSTOMER,
+            2 => DO_NOT_ENGAGE,
+            _ => picked,
+        };
         let customer_no = if self.total > 500 && !self.rng.chance(5) {
             1 + index / 2
         } else {
             0
         };
         let cause = self.rng.pick(CAUSES);
-        let item = *self.rng.pick(ITEMS);
-        let mut complaint = self.rng.pick(cause.complaints).replace("{item}", item);
+        let (text, items) = *self.rng.pick(cause.complaints);
+        let item = *self.rng.pick(items);
+        let mut complaint = text.replace("{item}", item);
         if channel.public() {
             complaint = format!("@tidewater {complaint}");
         }
         let age = self.now - at;
-        let answered = age > 6 * HOUR && self.rng.chance(70);
+        let engaged = !(customer == DO_NOT_ENGAGE && customer_no == 0);
+        let answered = age > 6 * HOUR && self.rng.chance(70) && engaged;
         let answer = answered.then(|| {
             (
                 at + (1 + self.rng.below(5) as i64) * HOUR,
@@ -617,11 +748,7 @@ impl Generator<'_> {
             crate::case::case_tag_root_cause(self.ctx, case_id, s.cause.path)?;
         }
         if self.rng.chance(15) {
-            crate::case::case_add_note(
-                self.ctx,
-                case_id,
-                "Checked with the warehouse: batch 7 had the same problem.",
-            )?;
+            crate::case::case_add_note(self.ctx, case_id, s.cause.note)?;
         }
         if s.channel.public() && self.rng.chance(25) {
             crate::case::case_label(self.ctx, case_id, "influencer")?;
@@ -634,7 +761,7 @@ impl Generator<'_> {
                     "duration": "6m",
                     "outcome": "resolved",
                     "direction": "outbound",
-                    "note": "Called back, explained the delay, customer happy with the refund."
+                    "note": s.cause.call_note
                 }))?,
             )?;
         }
@@ -690,19 +817,19 @@ impl Generator<'_> {
         )?;
         for (k, c) in open.cases.iter().take(5).enumerate() {
             // Overdue ones are created "yesterday" so they are due in the past now.
-            let (created, due, note) = match k {
-                0 | 1 => (
-                    self.now - DAY,
-                    "+4h",
-                    "Check the replacement arrived before the weekend",
-                ),
-                2 => (
-                    self.now - HOUR,
-                    "+2h",
-                    "Call back about the refund confirmation",
-                ),
-                _ => (self.now, "+2d", "Ask whether the new size fits"),
+            let (created, due) = match k {
+                0 | 1 => (self.now - DAY, "+4h"),
+                2 => (self.now - HOUR, "+2h"),
+                _ => (self.now, "+2d"),
             };
+            // The reminder fits the case: its root cause's, else a generic one.
+            let note = c
+                .root_causes
+                .first()
+                .and_then(|p| CAUSES.iter().find(|cause| cause.path == *p))
+                .map_or("Check the customer is happy with the answer", |cause| {
+                    cause.follow_up
+                });
             self.at(created);
             crate::followup::followup_add(
                 self.ctx,

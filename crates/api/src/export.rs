@@ -68,15 +68,7 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
             )
             .map_err(io_err)?;
             for (i, case) in all.iter().enumerate() {
-                let detail = crate::case::CaseDetail {
-                    messages: cases::messages(conn, case.id)?,
-                    notes: cases::notes(conn, case.id)?,
-                    contact_history: match &case.contact {
-                        Some(c) => Some(switchboard_store::contacts::contact_detail(conn, c.id)?),
-                        None => None,
-                    },
-                    case: case.clone(),
-                };
+                let detail = crate::case::detail_of(conn, case.clone(), ctx.now())?;
                 messages += detail.messages.len();
                 if i > 0 {
                     out.write_all(b",").map_err(io_err)?;

@@ -42,6 +42,19 @@ pub use switchboard_channels::secrets::{Keychain, MemorySecrets, Secrets};
 pub use switchboard_core::{Clock, FixedClock, SystemClock};
 pub use switchboard_store::{ChangeSet, Entity};
 
+/// A count with its noun in the right number: `plural(1, "case", "cases")` is "1 case",
+/// `plural(3, "case", "cases")` is "3 cases" (and so is 0). Every front end's sentences use it.
+pub fn plural<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + TryInto<i64> + Copy,
+{
+    if n.try_into().ok() == Some(1) {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Everything an API call needs: the store (one writer), the clock and the keychain.
 pub struct Ctx {
     store: Mutex<switchboard_store::Store>,

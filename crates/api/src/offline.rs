@@ -4,7 +4,9 @@
 //! transaction so that either all of them happen or none does:
 //! 1. a short public acknowledgement, rendered from a template, queued as a `public_reply` on
 //!    the case's public conversation (skipped, with the reason in the result, when the case has
-//!    none);
+//!    none, or when an earlier take-offline already acknowledged it and `ack_again` is not
+//!    set). Its `{offline_route}` says what really happens next, by route: "we've emailed you",
+//!    "we've sent you a direct message", "we'll call you" — never a message that was not sent;
 //! 2. the private follow-up: an email in a new thread (`reply` outbox item + timeline message),
 //!    a direct message on the same social account (`direct` outbox item), or a logged phone call;
 //! 3. an event on the case naming all of it.
@@ -43,10 +45,15 @@ pub struct CaseOfflineParams {
     /// Post no public acknowledgement.
     #[serde(default)]
     pub no_ack: bool,
+    /// Post a public acknowledgement even though an earlier take-offline of this case already
+    /// queued one (by default the second is skipped, with a notice in `ack_skipped`).
+    #[serde(default)]
+    pub ack_again: bool,
     /// The private message (email, dm) or the call note (phone).
     #[serde(default)]
     pub text: Option<String>,
-    /// Email subject (default: the case subject).
+    /// Email subject (default: the case's subject when the customer wrote by email, else
+    /// "Your message about “first words…”"; with the case reference).
     #[serde(default)]
     pub subject: Option<String>,
     /// Email address to write to; added to the customer's contact when new.
@@ -79,7 +86,8 @@ pub struct CaseOfflineResult {
     pub via: String,
     /// The public acknowledgement, when one was queued.
     pub ack: Option<QueuedItem>,
-    /// Why no acknowledgement was queued (no public conversation, or `no_ack`).
+    /// Why no acknowledgement was queued (no public conversation, `no_ack`, or one was already
+    /// queued by an earlier take-offline).
     pub ack_skipped: Option<String>,
     /// The private email or DM (none for phone).
     pub private: Option<QueuedItem>,
@@ -93,24 +101,39 @@ pub struct CaseOfflineResult {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Via {
+pub(crate) enum Via {
     Email,
     Dm,
     Phone,
 }
 
+pub(crate) fn parse_via(via: &str, case_id: i64) -> Result<Via> {
+    match via.trim().to_ascii_lowercase().as_str() {
+        "email" => Ok(Via::Email),
+        "dm" => Ok(Via::Dm),
+        "phone" => Ok(Via::Phone),
+        other => Err(ApiError::invalid(format!(
+            "cannot take case #{case_id} offline via {other:?}: use email, dm or phone"
+        ))),
+    }
+}
+
+/// The call a take-offline by phone logs: (duration in seconds, outcome).
+pub(crate) fn call_of(duration: Option<&str>, outcome: Option<&str>) -> Result<(i64, String)> {
+    Ok((
+        match duration {
+            Some(d) => parse_duration(d)?,
+            None => 0,
+        },
+        outcome
+            .map(|o| o.trim().to_ascii_lowercase().replace('-', "_"))
+            .filter(|o| !o.is_empty())
+            .unwrap_or_else(|| "other".into()),
+    ))
+}
+
 pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResult> {
-    let via = match p.via.trim().to_ascii_lowercase().as_str() {
-        "email" => Via::Email,
-        "dm" => Via::Dm,
-        "phone" => Via::Phone,
-        other => {
-            return Err(ApiError::invalid(format!(
-                "cannot take case #{} offline via {other:?}: use email, dm or phone",
-                p.case_id
-            )));
-        }
-    };
+    let via = parse_via(&p.via, p.case_id)?;
     let what = |why: &str| format!("cannot take case #{} offline: {why}", p.case_id);
     let text = p
         .text
@@ -124,13 +147,7 @@ pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResul
         )));
     }
     let call = if via == Via::Phone {
-        Some((
-            match &p.duration {
-                Some(d) => parse_duration(d)?,
-                None => 0,
-            },
-            p.outcome.clone().unwrap_or_else(|| "other".into()),
-        ))
+        Some(call_of(p.duration.as_deref(), p.outcome.as_deref())?)
     } else {
         None
     };
@@ -141,10 +158,28 @@ pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResul
 
     // 1. The public acknowledgement.
     let public = offline::public_target(conn, p.case_id)?;
-    let ack_plan = match (&public, p.no_ack) {
-        (_, true) => Err("no acknowledgement was asked for".to_string()),
-        (None, false) => Err("the case has no public conversation to acknowledge on".to_string()),
-        (Some(target), false) => {
+    let earlier = if p.ack_again {
+        None
+    } else {
+        offline::earlier_ack(conn, p.case_id)?
+    };
+    let ack_plan = match (&public, p.no_ack, earlier) {
+        (_, true, _) => Err("no acknowledgement was asked for".to_string()),
+        (None, false, _) => {
+            Err("the case has no public conversation to acknowledge on".to_string())
+        }
+        (Some(_), false, Some(e)) => Err(format!(
+            "a public acknowledgement is already {} for this case (outbox item {}, when it was taken offline at {}); \
+             ask for another with --ack-again",
+            if e.state == "sent" {
+                "posted"
+            } else {
+                "queued"
+            },
+            e.outbox_id,
+            crate::export::iso(e.at),
+        )),
+        (Some(target), false, None) => {
             let name = p.template.as_deref().unwrap_or(DEFAULT_ACK_TEMPLATE);
             let t = templates::by_name(conn, name)?.ok_or_else(|| {
                 ApiError::new(
@@ -158,6 +193,7 @@ pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResul
                 &facts,
                 Some(&target.channel),
                 Some("public"),
+                Some(offline_route(via, call.as_ref())),
             )?;
             Ok(plan_social(
                 conn,
@@ -225,14 +261,19 @@ pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResul
                     account.name
                 ))
             })?;
-            let subject = p
+            let subject = match p
                 .subject
-                .clone()
-                .map(|s| s.trim().to_string())
+                .as_deref()
+                .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .or_else(|| facts.subject.clone().filter(|s| !s.trim().is_empty()))
-                .map(|s| format!("{s} [#{}]", p.case_id))
-                .unwrap_or_else(|| format!("About your message [#{}]", p.case_id));
+            {
+                Some(s) => format!("{s} [#{}]", p.case_id),
+                None => offline_subject(
+                    facts.subject.as_deref(),
+                    offline::first_channel(conn, p.case_id)?.as_deref() == Some("email"),
+                    p.case_id,
+                ),
+            };
             let message_id = compose::new_message_id(&cfg.email)
                 .map_err(|e| ApiError::new(Code::Io, e.to_string()))?;
             let draft = ReplyDraft {
@@ -769,6 +810,76 @@ impl Created {
     }
 }
 
+/// What `{offline_route}` says in the public acknowledgement: only what really happens next.
+pub(crate) fn offline_route(via: Via, call: Option<&(i64, String)>) -> &'static str {
+    match via {
+        Via::Email => "we've emailed you",
+        Via::Dm => "we've sent you a direct message",
+        Via::Phone => match call {
+            Some((_, outcome)) if outcome == "no_answer" || outcome == "voicemail" => {
+                "we tried to call you — please call us back"
+            }
+            Some((duration_s, _)) if *duration_s > 0 => "we've called you",
+            _ => "we'll call you",
+        },
+    }
+}
+
+/// Longest subject text kept before the case reference.
+const SUBJECT_MAX: usize = 60;
+
+/// The default subject of the email that takes a case offline: the case's own subject when the
+/// customer wrote by email, else "Your message about “first words…”" from the post (a social
+/// case's subject is its whole text); clipped at a word to about 60 characters, with the case
+/// reference.
+fn offline_subject(case_subject: Option<&str>, from_email: bool, case_id: i64) -> String {
+    let text = case_subject.map(str::trim).unwrap_or_default();
+    let words: Vec<&str> = text
+        .split_whitespace()
+        // A post usually starts by naming the business: "@shop.example my order…".
+        .skip_while(|w| !from_email && w.starts_with('@'))
+        .collect();
+    if words.is_empty() {
+        return format!("About your message [#{case_id}]");
+    }
+    if from_email {
+        return format!("{} [#{case_id}]", clip_words(&words, SUBJECT_MAX));
+    }
+    let prefix = "Your message about “”";
+    let room = SUBJECT_MAX - prefix.chars().count();
+    format!(
+        "Your message about “{}” [#{case_id}]",
+        clip_words(&words, room)
+    )
+}
+
+/// `words` joined by spaces, cut after the last whole word that fits in `max` characters
+/// (marked with "…"); a first word longer than `max` is cut inside.
+fn clip_words(words: &[&str], max: usize) -> String {
+    let whole = words.join(" ");
+    if whole.chars().count() <= max {
+        return whole;
+    }
+    let mut out = String::new();
+    for w in words {
+        let len = out.chars().count() + usize::from(!out.is_empty()) + w.chars().count();
+        if len + 1 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    if out.is_empty() {
+        out = whole.chars().take(max - 1).collect();
+    }
+    let out = out
+        .trim_end_matches([',', ';', ':', '.', '-', '—'])
+        .to_string();
+    format!("{out}…")
+}
+
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
@@ -1026,6 +1137,63 @@ mod tests {
             let e = parse_duration(bad).unwrap_err();
             assert_eq!(e.code, Code::InvalidInput, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_acknowledgement_says_only_what_happens() {
+        assert_eq!(offline_route(Via::Email, None), "we've emailed you");
+        assert_eq!(
+            offline_route(Via::Dm, None),
+            "we've sent you a direct message"
+        );
+        assert_eq!(
+            offline_route(Via::Phone, Some(&(0, "other".into()))),
+            "we'll call you",
+            "no call yet: a promise, not a claim"
+        );
+        assert_eq!(
+            offline_route(Via::Phone, Some(&(720, "resolved".into()))),
+            "we've called you"
+        );
+        assert_eq!(
+            offline_route(Via::Phone, Some(&(0, "no_answer".into()))),
+            "we tried to call you — please call us back"
+        );
+        for via in [Via::Email, Via::Dm, Via::Phone] {
+            assert!(
+                !offline_route(via, Some(&(60, "other".into()))).contains("private message"),
+                "{via:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn offline_subjects_are_short() {
+        let post = "@shop.example my order #1234 arrived broken and nobody answers my emails, \
+                    this is the third time I write about it and I am really fed up now";
+        let s = offline_subject(Some(post), false, 7);
+        assert_eq!(
+            s,
+            "Your message about “my order #1234 arrived broken and…” [#7]"
+        );
+        assert!(s.chars().count() <= SUBJECT_MAX + " [#7]".len(), "{s}");
+        assert_eq!(
+            offline_subject(Some("Where is my order?"), true, 3),
+            "Where is my order? [#3]",
+            "an email keeps its own subject"
+        );
+        assert_eq!(
+            offline_subject(Some("short post"), false, 3),
+            "Your message about “short post” [#3]"
+        );
+        assert_eq!(offline_subject(None, false, 4), "About your message [#4]");
+        assert_eq!(
+            offline_subject(Some("  "), true, 4),
+            "About your message [#4]"
+        );
+        let long_word = "x".repeat(200);
+        let s = offline_subject(Some(&long_word), true, 5);
+        assert_eq!(s.chars().count(), SUBJECT_MAX + " [#5]".len(), "{s}");
     }
 
     #[test]

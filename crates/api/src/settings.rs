@@ -132,7 +132,18 @@ pub fn settings_set(ctx: &Ctx, p: &SettingsSetParams) -> Result<Setting> {
         },
         Kind::Text => serde_json::Value::String(p.value.trim().to_string()),
     };
+    let now = ctx.now();
     let mut sb = ctx.store();
-    sb.write(|tx| store::set(tx, key, &value))?;
+    let previous = read(&sb, key, *kind, desc)?;
+    let restored = if previous.is_set {
+        format!("{key} is back to {:?}", previous.value)
+    } else {
+        format!("{key} is unset again")
+    };
+    sb.write(|tx| {
+        let before = store::snapshot(tx.conn(), &[key])?;
+        store::set(tx, key, &value)?;
+        store::record_change(tx, &before, &format!("setting {key}"), &restored, now)
+    })?;
     read(&sb, key, *kind, desc)
 }

@@ -76,7 +76,7 @@ pub fn template_delete(ctx: &Ctx, p: &TemplateDeleteParams) -> Result<Template> 
         .write(|tx| templates::delete(tx, &p.name, p.variant.as_deref()))?)
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
 pub struct TemplateRenderParams {
     pub name: String,
@@ -84,9 +84,20 @@ pub struct TemplateRenderParams {
     /// The channel the reply goes out on (`email`, `bluesky`, …); default: the case's first.
     #[serde(default)]
     pub channel: Option<String>,
-    /// `public` or `private`.
+    /// `public` or `private`; default: the visibility of the conversation a reply on that
+    /// channel answers (the case's newest inbound message there).
     #[serde(default)]
     pub visibility: Option<String>,
+    /// Preview a take-offline acknowledgement: `email`, `dm` or `phone` gives
+    /// `{offline_route}` its words.
+    #[serde(default)]
+    pub offline_via: Option<String>,
+    /// With `offline_via` phone: the call's duration (`12m`) and outcome, which decide between
+    /// "we've called you", "we'll call you" and "please call us back".
+    #[serde(default)]
+    pub call_duration: Option<String>,
+    #[serde(default)]
+    pub call_outcome: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -111,12 +122,27 @@ pub fn template_render(ctx: &Ctx, p: &TemplateRenderParams) -> Result<TemplateRe
             .into_iter()
             .next(),
     };
-    let visibility = p
-        .visibility
-        .as_deref()
-        .map(|v| parse_visibility(v).map(str::to_string))
-        .transpose()?;
-    let (variant, text) = render_with(conn, &t, &facts, channel.as_deref(), visibility.as_deref())?;
+    let visibility = match p.visibility.as_deref() {
+        Some(v) => Some(parse_visibility(v)?.to_string()),
+        None => offline::reply_visibility(conn, p.case_id, channel.as_deref())?,
+    };
+    let route = match p.offline_via.as_deref() {
+        Some(via) => {
+            let via = crate::offline::parse_via(via, p.case_id)?;
+            let call =
+                crate::offline::call_of(p.call_duration.as_deref(), p.call_outcome.as_deref())?;
+            Some(crate::offline::offline_route(via, Some(&call)))
+        }
+        None => None,
+    };
+    let (variant, text) = render_with(
+        conn,
+        &t,
+        &facts,
+        channel.as_deref(),
+        visibility.as_deref(),
+        route,
+    )?;
     Ok(TemplateRenderResult {
         template: t.name,
         variant,
@@ -136,14 +162,16 @@ pub(crate) fn parse_visibility(v: &str) -> Result<&'static str> {
     }
 }
 
-/// Picks the variant and renders it for the case. Errors name the template, the variant and
-/// the variable that has no value.
+/// Picks the variant and renders it for the case. `offline_route` is what `{offline_route}`
+/// says (only taking a case offline knows it). Errors name the template, the variant and the
+/// variable that has no value.
 pub(crate) fn render_with(
     conn: &switchboard_store::Connection,
     t: &Template,
     facts: &CaseFacts,
     channel: Option<&str>,
     visibility: Option<&str>,
+    offline_route: Option<&str>,
 ) -> Result<(String, String)> {
     let names: Vec<&str> = t.variants.iter().map(|v| v.variant.as_str()).collect();
     let variant = tpl::pick_variant(&names, channel, visibility).ok_or_else(|| {
@@ -168,7 +196,15 @@ pub(crate) fn render_with(
         .find(|v| v.variant == variant)
         .expect("picked from the list")
         .body;
-    let values = values_for(conn, facts, channel)?;
+    let mut values = values_for(conn, facts, channel)?;
+    values.insert(
+        "offline_route",
+        offline_route.map(str::to_string).ok_or_else(|| {
+            "only taking a case offline says how the conversation continues \
+             (preview it with offline_via: email, dm or phone)"
+                .to_string()
+        }),
+    );
     let text = tpl::render(body, &values).map_err(|e| {
         ApiError::invalid(format!(
             "cannot render template {:?} ({variant}) for case #{}: {e}",

@@ -226,3 +226,54 @@ fn a_demo_workspace_is_recognised_as_sample_data() {
     let real = Ctx::open(&dir.path().join("real"), Arc::new(FixedClock::new(NOW))).expect("open");
     assert!(!switchboard_api::demo::is_demo_workspace(&real).expect("check"));
 }
+
+#[test]
+fn every_protocol_rule_of_the_demo_acts_on_some_demo_case() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let demo = dir.path().join("demo");
+    write_demo(&demo, 40, NOW).expect("write demo");
+    let ctx = Ctx::open(&demo, Arc::new(FixedClock::new(NOW))).expect("open");
+    let rules = switchboard_api::protocol::protocol_list(
+        &ctx,
+        &switchboard_api::protocol::ProtocolListParams {},
+    )
+    .expect("rules")
+    .rules;
+    let list = switchboard_api::case::case_list(&ctx, &Default::default()).expect("list");
+    // Which rules set at least one field (the first rule to set a field wins) on some case.
+    let mut acted = std::collections::BTreeSet::new();
+    for c in &list.cases {
+        let insights = switchboard_api::protocol::case_insights(
+            &ctx,
+            &switchboard_api::protocol::CaseInsightsParams { case_id: c.id },
+        )
+        .expect("insights");
+        for ev in &insights.protocol {
+            acted.extend(ev.sources.iter().map(|s| s.rule.clone()));
+        }
+    }
+    for r in &rules {
+        assert!(
+            acted.contains(&r.name),
+            "rule {:?} never acts on a demo case (shadowed by an earlier rule, or no case matches); acted: {acted:?}",
+            r.name
+        );
+    }
+}
+
+#[test]
+fn demo_accounts_read_as_sample_data_not_as_waiting_for_a_first_sync() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let demo = dir.path().join("demo");
+    write_demo(&demo, 12, NOW).expect("write demo");
+    let ctx = Ctx::open(&demo, Arc::new(FixedClock::new(NOW))).expect("open");
+    for a in switchboard_api::account::account_list(&ctx).expect("accounts") {
+        let expected = if a.name == "manual" || a.name == "archive" {
+            switchboard_api::account::SyncStatus::Local
+        } else {
+            switchboard_api::account::SyncStatus::Demo
+        };
+        assert_eq!(a.health.status, expected, "{}", a.name);
+        assert_ne!(a.health.status, switchboard_api::account::SyncStatus::New);
+    }
+}

@@ -746,7 +746,8 @@ fn default_templates_ship_and_every_shipped_body_is_valid() {
         .variants;
     assert!(ack.iter().any(|v| v.variant == "public"
         && v.body
-            == "Hi {first_name}, sorry about this — we've sent you a private message to sort it out. {case_ref}"));
+            == "Hi {first_name}, sorry about this — {offline_route} to sort it out. {case_ref}"),
+        "the shipped acknowledgement names the route taken, never a private message by default");
 }
 
 #[test]
@@ -815,6 +816,7 @@ fn saving_refuses_unknown_variables_and_rendering_picks_the_variant_and_names_mi
                 case_id: c,
                 channel: channel.map(str::to_string),
                 visibility: visibility.map(str::to_string),
+                ..Default::default()
             },
         )
     };
@@ -947,7 +949,8 @@ fn offline_via_email_on_a_public_complaint_queues_the_ack_and_a_new_email_thread
     let ack = r.ack.clone().expect("an acknowledgement was queued");
     assert_eq!(
         ack.text,
-        format!("Hi Bob, sorry about this — we've sent you a private message to sort it out. #{c}")
+        format!("Hi Bob, sorry about this — we've emailed you to sort it out. #{c}"),
+        "the acknowledgement says what happened: an email"
     );
     assert_eq!(
         (ack.kind.as_str(), ack.channel.as_str()),
@@ -1404,4 +1407,552 @@ fn channel_reason_and_priority_are_checked_recorded_and_undoable() {
     assert_eq!(reason_now, None, "undo clears the reason again");
     let cleared = reason("none", None).unwrap();
     assert!(!cleared.changed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Undo: exactly the newest action, down the stack
+// ---------------------------------------------------------------------------------------------
+
+fn undo(w: &Ws) -> switchboard_api::Result<switchboard_api::history::UndoOutcome> {
+    undo_last(&w.ctx, &UndoLastParams { case_id: None })
+}
+
+#[test]
+fn undo_reverts_the_hours_change_made_after_a_root_cause_fix_not_the_fix() {
+    // Reported: `rootcause status X fixed`, then `hours set …`, then `undo` printed "Undid:
+    // root cause status": it reached past the newer change.
+    let w = ws();
+    add_rc(&w, "Shipping", None);
+    rc::root_cause_set_status(
+        &w.ctx,
+        &RootCauseSetStatusParams {
+            root_cause: "Shipping".into(),
+            status: "fixed".into(),
+            note: None,
+        },
+    )
+    .unwrap();
+    let before = switchboard_api::hours::hours_get(&w.ctx, &Default::default()).unwrap();
+    let mut changed = before.clone();
+    changed.hours.week.sat = vec![switchboard_api::hours::OpenRange::new("10:00", "14:00")];
+    changed.repeat_window_days = 7;
+    w.clock.set(T0 + 60_000);
+    switchboard_api::hours::hours_set(&w.ctx, &changed).unwrap();
+
+    let first = undo(&w).unwrap();
+    assert_eq!(
+        first.kind, "settings",
+        "the newest action is undone: {first:?}"
+    );
+    assert_eq!(
+        first.summary,
+        "business hours and response settings changed"
+    );
+    assert_eq!(
+        first.restored,
+        "business hours and response settings are back to Mon–Fri 09:00-17:00, Sat–Sun closed (UTC), \
+         repeat window 30 days, due-soon warning 30 min",
+        "says what they are back to"
+    );
+    let now = switchboard_api::hours::hours_get(&w.ctx, &Default::default()).unwrap();
+    assert_eq!(
+        (now.hours, now.repeat_window_days),
+        (before.hours.clone(), before.repeat_window_days),
+        "the previous settings are back"
+    );
+    assert_eq!(
+        by_path(&w, "Shipping").status,
+        "fixed",
+        "the fix is untouched"
+    );
+
+    let second = undo(&w).unwrap();
+    assert_eq!(second.kind, "root_cause_status");
+    assert_eq!(second.summary, "root cause Shipping status open → fixed");
+    assert_eq!(second.restored, "root cause Shipping is open again");
+    assert_eq!(by_path(&w, "Shipping").status, "open");
+}
+
+#[test]
+fn a_setting_change_is_undone_as_the_newest_action() {
+    let w = ws();
+    let archive = write(&w, |tx| accounts::ensure_archive(tx, T0));
+    let (_, c) = alice_email(&w, archive, "a1@x", T0);
+    set_status(&w, c, "open").unwrap();
+    let set = |v: &str| {
+        settings::settings_set(
+            &w.ctx,
+            &SettingsSetParams {
+                key: "business_name".into(),
+                value: v.into(),
+            },
+        )
+        .unwrap()
+    };
+    set("Tidewater");
+    set("Tidewater Goods");
+    let get = || {
+        settings::settings_get(
+            &w.ctx,
+            &SettingsGetParams {
+                key: Some("business_name".into()),
+            },
+        )
+        .unwrap()
+        .settings[0]
+            .clone()
+    };
+    let u = undo(&w).unwrap();
+    assert_eq!(u.summary, "setting business_name changed");
+    assert_eq!(u.restored, "business_name is back to \"Tidewater\"");
+    assert_eq!(get().value, "Tidewater");
+    let u = undo(&w).unwrap();
+    assert_eq!(u.restored, "business_name is unset again");
+    assert!(!get().is_set, "unset, as before the first change");
+    let u = undo(&w).unwrap();
+    assert_eq!(u.summary, "status new → open", "then the case's status");
+    assert_eq!(u.restored, format!("case #{c} is new again"));
+    assert_eq!(status(&w, c), "new");
+}
+
+#[test]
+fn undo_after_undoing_a_take_offline_goes_on_down_the_stack() {
+    // Reported: after undoing a take-offline the next `undo` failed with "status new → waiting
+    // cannot be undone", and the history kept that line un-struck.
+    let w = ws();
+    let bsky = social_account(&w, "bluesky", "bsky");
+    let (_, c) = bob_post(&w, bsky, "bluesky", T0);
+    case::case_set_priority(
+        &w.ctx,
+        &CaseSetPriorityParams {
+            case_id: c,
+            priority: "urgent".into(),
+        },
+    )
+    .unwrap();
+    w.clock.set(T0 + 60_000);
+    offline(
+        &w,
+        CaseOfflineParams {
+            case_id: c,
+            via: "phone".into(),
+            duration: Some("4m".into()),
+            outcome: Some("resolved".into()),
+            text: Some("Sorted on the phone".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(status(&w, c), "waiting");
+
+    let first = undo(&w).unwrap();
+    assert_eq!(first.kind, "taken_offline");
+    assert_eq!(
+        first.restored,
+        format!(
+            "the queued public acknowledgement and the logged call are withdrawn; case #{c} is new again"
+        )
+    );
+    let second = undo(&w).expect("undo steps on to the action before");
+    assert_eq!(second.kind, "priority");
+    assert_eq!(
+        second.restored,
+        format!("case #{c} has priority high again")
+    );
+
+    // Every event of the undone take-offline reads as undone, the lifecycle's status line too.
+    let history =
+        switchboard_api::history::case_history(&w.ctx, &case::CaseIdParams { case_id: c }).unwrap();
+    for e in history
+        .events
+        .iter()
+        .filter(|e| e.actor == "user" && e.kind != "undo")
+    {
+        assert!(e.undone_by.is_some(), "{} is marked undone", e.summary);
+    }
+    let status_line = history
+        .events
+        .iter()
+        .find(|e| e.summary == "status new → waiting")
+        .expect("the take-offline moved the case to waiting");
+    assert_eq!(status_line.undone_by, Some(first.undo_event));
+    let e = undo(&w).unwrap_err();
+    assert!(e.message.contains("nothing to undo"), "{e}");
+}
+
+#[test]
+fn an_action_that_cannot_be_undone_stops_undo_and_is_named() {
+    let w = ws();
+    let archive = write(&w, |tx| accounts::ensure_archive(tx, T0));
+    let (_, c) = alice_email(&w, archive, "a1@x", T0);
+    set_status(&w, c, "open").unwrap();
+    // Our own message on the case (a reply is on its way): recorded by the user, no inverse.
+    let mut m = reply_from_alice(archive, "ours-1@x", T0 + 1000);
+    m.direction = Some(Direction::Outbound);
+    m.in_reply_to = Some("a1@x".into());
+    write(&w, |tx| {
+        switchboard_store::offline::store_on_case(tx, c, &m, T0 + 1000)
+    });
+    let e = undo(&w).unwrap_err();
+    assert_eq!(e.code, Code::Conflict);
+    assert!(
+        e.message
+            .contains("the newest action, \"status open → waiting\" on case #")
+            && e.message.contains("cannot be undone")
+            && e.message.contains("never reaches past it"),
+        "names the blocking change: {e}"
+    );
+    assert_eq!(status(&w, c), "waiting", "nothing older was undone");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Take offline, honestly
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_public_acknowledgement_names_the_route_actually_taken() {
+    let w = ws();
+    let bsky = social_account(&w, "bluesky", "bsky");
+    let ack_of = |at: i64, via: &str, duration: Option<&str>, outcome: Option<&str>| {
+        let (_, c) = bob_post(&w, bsky, "bluesky", at);
+        let r = offline(
+            &w,
+            CaseOfflineParams {
+                case_id: c,
+                via: via.into(),
+                text: Some("Hi Bob".into()),
+                duration: duration.map(str::to_string),
+                outcome: outcome.map(str::to_string),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let text = r.ack.expect("acknowledged").text;
+        assert!(!text.contains("private message"), "{via}: {text}");
+        (c, text)
+    };
+    let (c, t) = ack_of(T0, "phone", None, None);
+    assert_eq!(
+        t,
+        format!("Hi Bob, sorry about this — we'll call you to sort it out. #{c}"),
+        "no call logged yet: a promise"
+    );
+    let (c, t) = ack_of(T0 + 1, "phone", Some("10m"), Some("resolved"));
+    assert_eq!(
+        t,
+        format!("Hi Bob, sorry about this — we've called you to sort it out. #{c}")
+    );
+    let (c, t) = ack_of(T0 + 2, "phone", Some("0"), Some("voicemail"));
+    assert_eq!(
+        t,
+        format!(
+            "Hi Bob, sorry about this — we tried to call you — please call us back to sort it out. #{c}"
+        )
+    );
+    let (c, t) = ack_of(T0 + 3, "dm", None, None);
+    assert_eq!(
+        t,
+        format!("Hi Bob, sorry about this — we've sent you a direct message to sort it out. #{c}")
+    );
+
+    // The preview in the take-offline dialog renders the same words.
+    let preview = template::template_render(
+        &w.ctx,
+        &TemplateRenderParams {
+            name: offline::DEFAULT_ACK_TEMPLATE.into(),
+            case_id: c,
+            visibility: Some("public".into()),
+            offline_via: Some("phone".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        preview.text,
+        format!("Hi Bob, sorry about this — we'll call you to sort it out. #{c}")
+    );
+    let e = template::template_render(
+        &w.ctx,
+        &TemplateRenderParams {
+            name: offline::DEFAULT_ACK_TEMPLATE.into(),
+            case_id: c,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("{offline_route}") && e.message.contains("offline_via"),
+        "outside take-offline the route is unknown, and the message says how to preview: {e}"
+    );
+}
+
+#[test]
+fn taking_a_case_offline_again_posts_no_second_public_reply_unless_asked() {
+    let w = ws();
+    let bsky = social_account(&w, "bluesky", "bsky");
+    let (_, c) = bob_post(&w, bsky, "bluesky", T0);
+    let take = |again: bool| {
+        offline(
+            &w,
+            CaseOfflineParams {
+                case_id: c,
+                via: "phone".into(),
+                text: Some("call".into()),
+                ack_again: again,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let first = take(false);
+    let ack = first.ack.expect("the first take-offline acknowledges");
+    let second = take(false);
+    assert!(second.ack.is_none(), "no second public reply");
+    let why = second.ack_skipped.expect("a notice says why");
+    assert!(
+        why.contains("already queued")
+            && why.contains(&format!("outbox item {}", ack.outbox_id))
+            && why.contains("--ack-again"),
+        "{why}"
+    );
+    let publics = || {
+        outbox_rows(&w)
+            .into_iter()
+            .filter(|o| o.kind == "public_reply")
+            .count()
+    };
+    assert_eq!(publics(), 1);
+    let third = take(true);
+    assert!(third.ack.is_some(), "asked for: a second acknowledgement");
+    assert_eq!(publics(), 2);
+
+    // An acknowledgement that was undone does not count.
+    let (_, other) = bob_post(&w, bsky, "bluesky", T0 + 5);
+    let once = |case_id| {
+        offline(
+            &w,
+            CaseOfflineParams {
+                case_id,
+                via: "phone".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    once(other);
+    undo_last(
+        &w.ctx,
+        &UndoLastParams {
+            case_id: Some(other),
+        },
+    )
+    .unwrap();
+    assert!(once(other).ack.is_some(), "the undone one never went out");
+}
+
+#[test]
+fn the_offline_email_subject_is_short_or_the_emails_own() {
+    let w = ws();
+    let bsky = social_account(&w, "bluesky", "bsky");
+    let shop = email_account(&w, "shop", "help@shop.example");
+    let (_, post_case) = bob_post(&w, bsky, "bluesky", T0);
+    let r = offline(
+        &w,
+        CaseOfflineParams {
+            case_id: post_case,
+            via: "email".into(),
+            text: Some("Hi Bob".into()),
+            to: Some("bob@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.subject.as_deref(),
+        Some(&*format!(
+            "Your message about “my order never came, terrible” [#{post_case}]"
+        )),
+        "the post's first words, without the @mention"
+    );
+    let (_, mail_case) = alice_email(&w, shop, "a1@x", T0 + 1);
+    let r = offline(
+        &w,
+        CaseOfflineParams {
+            case_id: mail_case,
+            via: "email".into(),
+            text: Some("Hi Alice".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.subject.as_deref(),
+        Some(&*format!("Parcel late [#{mail_case}]")),
+        "an email case keeps its subject"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a case shows
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn template_render_picks_the_variant_by_how_the_customer_wrote() {
+    let w = ws();
+    let bsky = social_account(&w, "bluesky", "bsky");
+    let shop = email_account(&w, "shop", "help@shop.example");
+    let (_, post) = bob_post(&w, bsky, "bluesky", T0);
+    let (_, mail) = alice_email(&w, shop, "a1@x", T0);
+    template::template_save(
+        &w.ctx,
+        &TemplateSaveParams {
+            name: "hello".into(),
+            variants: vec![
+                TemplateVariant {
+                    variant: "public".into(),
+                    body: "short".into(),
+                },
+                TemplateVariant {
+                    variant: "private".into(),
+                    body: "long".into(),
+                },
+            ],
+        },
+    )
+    .unwrap();
+    let render = |case_id| {
+        template::template_render(
+            &w.ctx,
+            &TemplateRenderParams {
+                name: "hello".into(),
+                case_id,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let r = render(post);
+    assert_eq!(
+        (r.variant.as_str(), r.visibility.as_deref()),
+        ("public", Some("public")),
+        "a public post gets the public variant"
+    );
+    let r = render(mail);
+    assert_eq!(
+        (r.variant.as_str(), r.visibility.as_deref()),
+        ("private", Some("private"))
+    );
+}
+
+#[test]
+fn case_show_has_triage_follow_ups_calls_and_only_earlier_cases() {
+    let w = ws();
+    let shop = email_account(&w, "shop", "help@shop.example");
+    let (_, first) = alice_email(&w, shop, "a1@x", T0);
+    set_status(&w, first, "resolved").unwrap();
+    w.clock.set(T0 + 40 * 24 * HOUR);
+    let mut m = reply_from_alice(shop, "a2@x", T0 + 40 * 24 * HOUR);
+    m.subject = Some("Another thing".into());
+    m.subject_key = Some("another thing".into());
+    m.in_reply_to = None;
+    m.references = vec![];
+    let (_, second) = stored(write(&w, |tx| {
+        ingest::ingest(tx, &m, "sync", T0 + 40 * 24 * HOUR)
+    }));
+    assert_ne!(first, second);
+    case::case_set_reason(
+        &w.ctx,
+        &CaseSetReasonParams {
+            case_id: second,
+            reason: "faster".into(),
+            text: None,
+        },
+    )
+    .unwrap();
+    followup::followup_add(
+        &w.ctx,
+        &FollowupAddParams {
+            case_id: second,
+            due: "+2d".into(),
+            note: Some("check the parcel arrived".into()),
+        },
+    )
+    .unwrap();
+    offline::case_log_call(
+        &w.ctx,
+        &CaseLogCallParams {
+            case_id: second,
+            duration: "12m30s".into(),
+            outcome: "resolved".into(),
+            note: Some("Explained the delay".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+
+    let shown = case::case_show(&w.ctx, second).unwrap();
+    assert_eq!(shown.triage.channel_reason.as_deref(), Some("faster"));
+    assert_eq!(shown.follow_ups.len(), 1);
+    assert_eq!(shown.follow_ups[0].note, "check the parcel arrived");
+    assert_eq!(shown.calls.len(), 1);
+    assert_eq!(shown.calls[0].duration_s, 750);
+    assert_eq!(shown.calls[0].outcome.as_deref(), Some("resolved"));
+    assert_eq!(shown.calls[0].note, "Explained the delay");
+    let earlier: Vec<i64> = shown.earlier_cases.iter().map(|c| c.id).collect();
+    assert_eq!(earlier, vec![first], "the earlier case, not this one");
+    let json = serde_json::to_value(&shown).unwrap();
+    for key in [
+        "priority",
+        "response_due_at",
+        "snoozed_until",
+        "channel_reason",
+        "snooze_until_reply",
+        "follow_ups",
+        "calls",
+        "repeat",
+        "earlier_cases",
+    ] {
+        assert!(json.get(key).is_some(), "case show JSON has {key}");
+    }
+
+    let older = case::case_show(&w.ctx, first).unwrap();
+    assert!(
+        older.earlier_cases.is_empty(),
+        "a newer case is never an earlier one: {:?}",
+        older.earlier_cases
+    );
+    assert_eq!(
+        older.contact_history.unwrap().cases.len(),
+        2,
+        "the whole history is still there"
+    );
+}
+
+#[test]
+fn the_account_of_logged_calls_is_listed_but_not_removable() {
+    let w = ws();
+    let shop = email_account(&w, "shop", "help@shop.example");
+    let (_, c) = alice_email(&w, shop, "a1@x", T0);
+    offline::case_log_call(
+        &w.ctx,
+        &CaseLogCallParams {
+            case_id: c,
+            duration: "5m".into(),
+            outcome: "resolved".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let list = switchboard_api::account::account_list(&w.ctx).unwrap();
+    let manual = list.iter().find(|a| a.name == "manual").expect("listed");
+    assert!(!manual.removable);
+    assert_eq!(
+        manual.health.status,
+        switchboard_api::account::SyncStatus::Local
+    );
+    let mail = list.iter().find(|a| a.name == "shop").unwrap();
+    assert!(mail.removable);
+    let e = switchboard_api::account::account_remove(&w.ctx, "manual").unwrap_err();
+    assert_eq!(e.code, Code::InvalidInput);
+    assert!(e.message.contains("logged calls"), "{e}");
 }

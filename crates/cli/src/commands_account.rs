@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use switchboard_api::account::{self, AccountInfo, Secret, Security};
+use switchboard_api::account::{self, AccountInfo, Secret, Security, SyncStatus};
 use switchboard_api::export::iso;
 use switchboard_api::sync::{self as apisync, PassReport, Phase, SyncEvent, WatchParams};
-use switchboard_api::{ApiError, Code, Ctx};
+use switchboard_api::{ApiError, Code, Ctx, plural};
 
 use crate::output::progress_bar;
 
@@ -135,15 +135,22 @@ pub fn print_accounts(list: &[AccountInfo]) {
     }
     for a in list {
         let h = &a.health;
+        let sync = match h.status {
+            SyncStatus::Local => "internal, nothing to sync, cannot be removed".to_string(),
+            SyncStatus::Demo => "sample data, never synced".to_string(),
+            _ => format!(
+                "{} quarantined  last sync {}",
+                h.quarantined,
+                when(h.last_success_at)
+            ),
+        };
         println!(
-            "{}  {}  {}  {:?}  {} messages  {} quarantined  last sync {}",
+            "{}  {}  {}  {:?}  {}  {sync}",
             a.name,
             a.kind,
             a.address.as_deref().unwrap_or("-"),
             h.status,
-            h.messages,
-            h.quarantined,
-            when(h.last_success_at)
+            plural(h.messages, "message", "messages"),
         );
         for s in &h.streams {
             let mut line = format!(
@@ -343,8 +350,8 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
             return Err(ApiError::new(
                 Code::Unavailable,
                 format!(
-                    "{failed} of {} accounts could not be synced (see above; `switchboard account list` shows their health)",
-                    result.accounts.len()
+                    "{failed} of {} could not be synced (see above; `switchboard account list` shows their health)",
+                    plural(result.accounts.len(), "account", "accounts")
                 ),
             )
             .into());

@@ -1,11 +1,11 @@
 //! Cases across channels (link, unlink, merge, split, timeline), history and undo, contacts.
 
 use clap::{Args, Subcommand};
-use switchboard_api::Ctx;
 use switchboard_api::case::CaseIdParams;
 use switchboard_api::case_ops::{self, TimelineItem};
 use switchboard_api::contact;
 use switchboard_api::history::{self, HistoryEntry, UndoLastParams};
+use switchboard_api::{Ctx, plural};
 
 use crate::print_json;
 
@@ -146,11 +146,11 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
             } else {
                 let ids: Vec<String> = r.merged.iter().map(|i| format!("#{i}")).collect();
                 println!(
-                    "Merged {} into case #{into}: {} conversation(s), {} note(s), {} follow-up(s) moved",
+                    "Merged {} into case #{into}: {}, {}, {} moved",
                     ids.join(", "),
-                    r.conversations_moved,
-                    r.notes_moved,
-                    r.follow_ups_moved
+                    plural(r.conversations_moved, "conversation", "conversations"),
+                    plural(r.notes_moved, "note", "notes"),
+                    plural(r.follow_ups_moved, "follow-up", "follow-ups")
                 );
             }
         }
@@ -171,7 +171,12 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
             } else {
                 let ids: Vec<String> = r.conversation_ids.iter().map(i64::to_string).collect();
                 println!(
-                    "Split conversation(s) {} off case #{case_id} into new case #{}",
+                    "Split {} {} off case #{case_id} into new case #{}",
+                    if ids.len() == 1 {
+                        "conversation"
+                    } else {
+                        "conversations"
+                    },
                     ids.join(", "),
                     r.new_case_id
                 );
@@ -249,7 +254,7 @@ fn print_event(e: &HistoryEntry) {
         .map(|d| format!(" on {d}"))
         .unwrap_or_default();
     let undone = match e.undone_by {
-        Some(u) => format!(" (undone by event {u})"),
+        Some(u) => format!(" [undone by event {u}]"),
         None => String::new(),
     };
     println!(
@@ -283,8 +288,8 @@ fn run_undo(ctx: &Ctx, case_id: Option<i64>, json: bool) -> anyhow::Result<()> {
         print_json(&r)?;
     } else {
         match r.case_id {
-            Some(c) => println!("Undid on case #{c}: {}", r.summary),
-            None => println!("Undid: {}", r.summary),
+            Some(c) => println!("Undid on case #{c}: {} ({})", r.summary, r.restored),
+            None => println!("Undid: {} ({})", r.summary, r.restored),
         }
     }
     Ok(())
@@ -422,10 +427,15 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
             } else {
                 let ids: Vec<String> = r.merged.iter().map(i64::to_string).collect();
                 println!(
-                    "Merged contact(s) {} into contact {into}: {} identit(ies), {} case(s) moved",
+                    "Merged {} {} into contact {into}: {}, {} moved",
+                    if ids.len() == 1 {
+                        "contact"
+                    } else {
+                        "contacts"
+                    },
                     ids.join(", "),
-                    r.identities_moved,
-                    r.cases_moved
+                    plural(r.identities_moved, "identity", "identities"),
+                    plural(r.cases_moved, "case", "cases")
                 );
             }
         }
@@ -445,10 +455,10 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 println!(
-                    "Split into new contact {} with {} identit(ies) and {} case(s)",
+                    "Split into new contact {} with {} and {}",
                     r.new_contact_id,
-                    r.identity_ids.len(),
-                    r.case_ids.len()
+                    plural(r.identity_ids.len(), "identity", "identities"),
+                    plural(r.case_ids.len(), "case", "cases")
                 );
             }
         }

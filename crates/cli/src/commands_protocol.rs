@@ -12,7 +12,7 @@ use switchboard_api::protocol::{
     ProtocolListParams, ProtocolMoveParams, ProtocolSaveParams, ProtocolTestParams, RuleIdParams,
     SlaListParams, SlaSweepParams,
 };
-use switchboard_api::{ApiError, Ctx};
+use switchboard_api::{ApiError, Ctx, plural};
 use switchboard_core::Priority;
 use switchboard_core::hours::{WEEKDAYS, parse_weekday, weekday_name};
 use switchboard_core::protocol::{Evaluation, HoursCondition, Rule, Visibility};
@@ -435,7 +435,11 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
                 Some(path) => {
                     std::fs::write(&path, &r.text)
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    println!("Exported {} rules to {}", r.rules, path.display());
+                    println!(
+                        "Exported {} to {}",
+                        plural(r.rules, "rule", "rules"),
+                        path.display()
+                    );
                 }
                 None => print!("{}", r.text),
             }
@@ -445,10 +449,10 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let r = proto::protocol_import(ctx, &ProtocolImportParams { text, replace })?;
             println!(
-                "Imported {} rules ({}); the protocol now has {}.",
-                r.imported,
+                "Imported {} ({}); the protocol now has {}.",
+                plural(r.imported, "rule", "rules"),
                 if replace { "replaced" } else { "appended" },
-                r.rules.len()
+                plural(r.rules.len(), "rule", "rules")
             );
         }
         ProtocolCommand::Test {
@@ -582,8 +586,14 @@ fn print_settings(s: &ResponseSettings) {
             s.hours.holidays.join(", ")
         }
     );
-    println!("Repeat-contact window: {} days", s.repeat_window_days);
-    println!("Due-soon warning: {} minutes", s.due_soon_minutes);
+    println!(
+        "Repeat-contact window: {}",
+        plural(s.repeat_window_days, "day", "days")
+    );
+    println!(
+        "Due-soon warning: {}",
+        plural(s.due_soon_minutes, "minute", "minutes")
+    );
 }
 
 pub fn run_hours(ctx: &Ctx, cmd: HoursCommand) -> anyhow::Result<()> {
@@ -692,11 +702,17 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&r);
             }
-            println!("{} new breaches.", r.breached.len());
+            println!(
+                "{}.",
+                plural(r.breached.len(), "new breach", "new breaches")
+            );
             for b in &r.breached {
                 println!("  case {}  due {}  {}", b.case_id, iso(b.due_at), b.channel);
             }
-            println!("{} responses due soon.", r.due_soon.len());
+            println!(
+                "{} due soon.",
+                plural(r.due_soon.len(), "response", "responses")
+            );
             for p in &r.due_soon {
                 println!(
                     "  case {}  due {}  {}  {}",

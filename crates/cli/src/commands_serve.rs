@@ -117,10 +117,21 @@ pub fn run_demo(data_dir: &Path, a: DemoArgs) -> anyhow::Result<()> {
     if a.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
+        let plural = switchboard_api::plural;
         println!(
-            "Wrote a demo workspace to {}: {} cases, {} messages, {} accounts (sample data, never synced)",
-            summary.data_dir, summary.cases, summary.messages, summary.accounts
+            "Wrote a demo workspace to {}: {}, {}, {} (sample data, never synced)",
+            summary.data_dir,
+            plural(summary.cases, "case", "cases"),
+            plural(summary.messages, "message", "messages"),
+            plural(summary.accounts, "account", "accounts")
         );
+        // Every other command reads the default workspace unless told otherwise.
+        let dir = if summary.data_dir.contains(char::is_whitespace) {
+            format!("\"{}\"", summary.data_dir)
+        } else {
+            summary.data_dir.clone()
+        };
+        println!("Use it with --data-dir: switchboard --data-dir {dir} case list");
     }
     Ok(())
 }

@@ -118,10 +118,10 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                 },
             )?;
             println!(
-                "Merged {} into {}: {} case(s) re-tagged; {} is archived",
+                "Merged {} into {}: {} re-tagged; {} is archived",
                 r.source.path,
                 r.target.path,
-                r.cases_retagged.len(),
+                api::plural(r.cases_retagged.len(), "case", "cases"),
                 r.source.path
             );
         }
@@ -315,9 +315,12 @@ pub enum TemplateCommand {
         case_id: i64,
         #[arg(long)]
         channel: Option<String>,
-        /// public or private.
+        /// public or private (default: as the customer wrote on that channel).
         #[arg(long)]
         visibility: Option<String>,
+        /// Preview a take-offline acknowledgement going on by email, dm or phone.
+        #[arg(long, value_name = "ROUTE")]
+        offline_via: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -383,6 +386,7 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
             case_id,
             channel,
             visibility,
+            offline_via,
             json,
         } => {
             let r = t::template_render(
@@ -392,6 +396,9 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
                     case_id,
                     channel,
                     visibility,
+                    offline_via,
+                    call_duration: None,
+                    call_outcome: None,
                 },
             )?;
             if json {
@@ -445,11 +452,17 @@ pub struct OfflineArgs {
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
     /// Post no public acknowledgement.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ack_again")]
     pub no_ack: bool,
+    /// Post a public acknowledgement even if an earlier take-offline of the case already did
+    /// (by default the second one is skipped, with a notice).
+    #[arg(long)]
+    pub ack_again: bool,
     /// The private message (email, dm) or the call note (phone).
     #[arg(long, value_name = "TEXT")]
     pub text: Option<String>,
+    /// Email subject (default: the case's subject for an email case, else "Your message about
+    /// “first words…”", with the case reference).
     #[arg(long, value_name = "TEXT")]
     pub subject: Option<String>,
     /// Email address to write to (added to the customer's contact).
@@ -524,6 +537,7 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
                     via: a.via,
                     template: a.template,
                     no_ack: a.no_ack,
+                    ack_again: a.ack_again,
                     text: a.text,
                     subject: a.subject,
                     to: a.to,

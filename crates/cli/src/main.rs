@@ -464,9 +464,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             if let Some(path) = out {
                 eprintln!(
-                    "Exported {} cases ({} messages) to {}",
-                    r.cases,
-                    r.messages,
+                    "Exported {} ({}) to {}",
+                    api::plural(r.cases, "case", "cases"),
+                    api::plural(r.messages, "message", "messages"),
                     path.display()
                 );
             }

@@ -4,7 +4,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use switchboard_api::case::{CaseDetail, ListCasesResult, SearchResult};
 use switchboard_api::export::iso;
 use switchboard_api::import::{ImportProgress, ImportResult};
+use switchboard_api::plural;
 use switchboard_api::root_cause::RootCause;
+
+/// A time as "2026-12-07 14:05" (UTC).
+fn when(ms: i64) -> String {
+    iso(ms).get(..16).unwrap_or_default().replace('T', " ")
+}
 
 pub fn progress_bar(visible: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
@@ -110,9 +116,9 @@ pub fn print_case_list(r: &ListCasesResult) {
     }
     if (r.cases.len() as i64) < r.total {
         println!(
-            "({} of {} cases; use --limit and --offset for more)",
+            "({} of {}; use --limit and --offset for more)",
             r.cases.len(),
-            r.total
+            plural(r.total, "case", "cases")
         );
     }
 }
@@ -125,6 +131,23 @@ pub fn print_case(c: &CaseDetail) {
         s.subject.as_deref().unwrap_or("(no subject)")
     );
     println!("Status:   {}   Priority: {}", s.status.as_str(), s.priority);
+    if let Some(due) = s.response_due_at {
+        println!("Response due: {}", when(due));
+    }
+    match (s.snoozed_until, c.triage.snooze_until_reply) {
+        (Some(until), _) => println!("Snoozed until {}", when(until)),
+        (None, true) => println!("Snoozed until the customer replies"),
+        (None, false) => {}
+    }
+    if let Some(reason) = &c.triage.channel_reason {
+        println!("Channel reason: {reason}");
+    }
+    if s.repeat {
+        println!("Repeat contact: the customer has another open or recent case");
+    }
+    if s.no_reply_needed {
+        println!("No reply needed");
+    }
     if let Some(k) = &s.contact {
         println!(
             "Customer: {} {}",
@@ -141,6 +164,55 @@ pub fn print_case(c: &CaseDetail) {
     }
     if !s.labels.is_empty() {
         println!("Labels:   {}", s.labels.join(", "));
+    }
+    if !c.follow_ups.is_empty() {
+        println!("Follow-ups:");
+        for f in &c.follow_ups {
+            let state = match f.done_at {
+                Some(done) => format!("done {}", when(done)),
+                None => format!("due {}", when(f.due_at)),
+            };
+            println!("  #{} {state}: {}", f.id, f.note);
+        }
+    }
+    if !c.calls.is_empty() {
+        println!("Logged calls:");
+        for k in &c.calls {
+            println!(
+                "  {} {} {} {}m{:02}s{}{}",
+                when(k.at),
+                k.direction,
+                if k.channel == "in_person" {
+                    "visit"
+                } else {
+                    "call"
+                },
+                k.duration_s / 60,
+                k.duration_s % 60,
+                k.outcome
+                    .as_deref()
+                    .map(|o| format!(", {}", o.replace('_', " ")))
+                    .unwrap_or_default(),
+                k.note
+                    .lines()
+                    .next()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| format!(": {}", cut(l, 60)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !c.earlier_cases.is_empty() {
+        println!("Earlier cases:");
+        for e in &c.earlier_cases {
+            println!(
+                "  #{} {} ({}, {})",
+                e.id,
+                cut(e.subject.as_deref().unwrap_or("(no subject)"), 60),
+                e.status,
+                when(e.created_at)
+            );
+        }
     }
     for m in &c.messages {
         println!();

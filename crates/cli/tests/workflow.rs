@@ -82,7 +82,7 @@ fn rootcause_status_lifecycle_and_taxonomy_upkeep() {
         "--into",
         "Shipping › Late",
     ]);
-    assert!(out.stdout.contains("1 case(s) re-tagged"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 case re-tagged"), "{}", out.stdout);
     assert_eq!(sb.case(id)["root_causes"][0], "Shipping › Late");
 
     sb.ok(&["rootcause", "rename", "Shipping › Late", "Late delivery"]);
@@ -539,4 +539,222 @@ fn case_reason_and_priority() {
         .to_string();
     assert!(m.contains("low, normal, high or urgent"), "{m}");
     let _: Value = sb.case(id);
+}
+
+#[test]
+fn undo_reverts_the_newest_change_settings_included_and_says_to_what() {
+    // Reported: `rootcause status X fixed`, `hours set …`, `undo` undid the root cause.
+    let (sb, _) = alice();
+    sb.ok(&["rootcause", "add", "Shipping"]);
+    sb.ok(&["rootcause", "status", "Shipping", "fixed"]);
+    sb.ok(&["hours", "set", "--repeat-window-days", "7"]);
+    let out = sb.ok(&["undo"]);
+    assert!(
+        out.stdout
+            .starts_with("Undid: business hours and response settings changed (")
+            && out.stdout.contains("repeat window 30 days"),
+        "the hours change is undone, and the output says what they are back to: {}",
+        out.stdout
+    );
+    let hours = sb.json(&["hours", "show", "--json"]);
+    assert_eq!(hours["repeat_window_days"], 30);
+    let out = sb.ok(&["undo"]);
+    assert_eq!(
+        out.stdout.trim(),
+        "Undid: root cause Shipping status open → fixed (root cause Shipping is open again)"
+    );
+    let out = sb.ok(&["settings", "set", "business_name", "Tidewater"]);
+    assert!(out.success());
+    let out = sb.ok(&["undo"]);
+    assert!(
+        out.stdout.contains("business_name is unset again"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The sample workspace (it has public Bluesky and Mastodon posts and accounts that queue
+/// replies), and one of its public cases.
+fn demo() -> (Sb, i64) {
+    let sb = Sb::uninitialised();
+    let out = sb.ok(&["demo", "--cases", "12", "--into", s(&sb.data)]);
+    assert!(
+        out.stdout.contains("12 cases")
+            && out
+                .stdout
+                .contains(&format!("switchboard --data-dir {} case list", s(&sb.data))),
+        "says which --data-dir opens it: {}",
+        out.stdout
+    );
+    let public = sb
+        .cases()
+        .into_iter()
+        .map(|c| sb.case(c["id"].as_i64().unwrap()))
+        .find(|c| {
+            c["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["visibility"] == "public" && m["direction"] == "inbound")
+        })
+        .expect("the demo has a public post");
+    (sb, public["id"].as_i64().unwrap())
+}
+
+#[test]
+fn taking_a_public_case_offline_by_phone_says_so_once_and_undo_goes_down_the_stack() {
+    let (sb, id) = demo();
+    let ids = id.to_string();
+    let out = sb.ok(&["case", "offline", &ids, "--via", "phone"]);
+    assert!(
+        out.stdout.contains("Queued public acknowledgement on")
+            && out.stdout.contains("we'll call you to sort it out")
+            && !out.stdout.contains("private message"),
+        "{}",
+        out.stdout
+    );
+    let again = sb.ok(&[
+        "case",
+        "offline",
+        &ids,
+        "--via",
+        "phone",
+        "--duration",
+        "5m",
+    ]);
+    assert!(
+        again
+            .stdout
+            .contains("No public acknowledgement: a public acknowledgement is already queued")
+            && again.stdout.contains("--ack-again"),
+        "{}",
+        again.stdout
+    );
+    let publics = || {
+        db(&sb)
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE case_id = ?1 AND kind = 'public_reply'",
+                [id],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(publics(), 1, "one public reply");
+    let third = sb.ok(&[
+        "case",
+        "offline",
+        &ids,
+        "--via",
+        "phone",
+        "--duration",
+        "5m",
+        "--ack-again",
+    ]);
+    assert!(
+        third.stdout.contains("we've called you"),
+        "{}",
+        third.stdout
+    );
+    assert_eq!(publics(), 2, "asked for a second one");
+
+    for _ in 0..3 {
+        let out = sb.ok(&["undo"]);
+        assert!(
+            out.stdout
+                .starts_with(&format!("Undid on case #{id}: taken offline via phone (")),
+            "{}",
+            out.stdout
+        );
+    }
+    assert_eq!(publics(), 0);
+    // Every line the three actions wrote reads as undone, the lifecycle's status lines too.
+    let history = sb.json(&["case", "history", &ids, "--json"]);
+    let ours: Vec<&serde_json::Value> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["actor"] == "user"
+                && (e["kind"] == "taken_offline" || e["data"]["because"] == "outbound message")
+        })
+        .collect();
+    assert!(ours.len() >= 3, "{history}");
+    for e in ours {
+        assert!(e["undone_by"].is_i64(), "{e}");
+    }
+    // And on to what came before, never stopped by a leftover status line.
+    let next = sb.run(&["undo"]);
+    assert!(
+        next.success() || !next.error_message().contains("→ waiting"),
+        "{}",
+        next.error_message()
+    );
+}
+
+#[test]
+fn case_show_lists_triage_calls_follow_ups_and_plurals_read_right() {
+    let (sb, id) = alice();
+    let ids = id.to_string();
+    sb.ok(&["case", "priority", &ids, "high"]);
+    sb.ok(&["case", "reason", &ids, "faster"]);
+    sb.ok(&[
+        "followup",
+        "add",
+        &ids,
+        "--due",
+        "+2d",
+        "--note",
+        "check again",
+    ]);
+    sb.ok(&[
+        "case",
+        "log-call",
+        &ids,
+        "--duration",
+        "12m5s",
+        "--outcome",
+        "resolved",
+        "--note",
+        "Spoke to Alice",
+    ]);
+    let out = sb.ok(&["case", "show", &ids]);
+    for want in [
+        "Priority: high",
+        "Channel reason: faster",
+        "Follow-ups:",
+        "check again",
+        "Logged calls:",
+        "outbound call 12m05s, resolved: Spoke to Alice",
+    ] {
+        assert!(out.stdout.contains(want), "{want:?} in {}", out.stdout);
+    }
+    let json = sb.case(id);
+    assert_eq!(json["calls"][0]["duration_s"], 725);
+    assert_eq!(json["channel_reason"], "faster");
+    assert_eq!(json["follow_ups"][0]["note"], "check again");
+    assert_eq!(json["earlier_cases"], serde_json::json!([]));
+
+    let list = sb.ok(&["account", "list"]);
+    let manual = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("manual "))
+        .expect("the account of logged calls is listed");
+    assert!(
+        manual.contains("1 message ") && manual.contains("cannot be removed"),
+        "{manual}"
+    );
+    let json = sb.json(&["account", "list", "--json"]);
+    let manual = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "manual")
+        .unwrap();
+    assert_eq!(manual["removable"], false);
+    let m = sb
+        .fail(&["account", "remove", "manual"])
+        .error_message()
+        .to_string();
+    assert!(m.contains("cannot remove"), "{m}");
 }

@@ -22,6 +22,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("business_name", "the business_name setting"),
     ("agent_name", "the agent_name setting"),
     ("channel", "the channel the reply goes out on"),
+    (
+        "offline_route",
+        "when taking a case offline: how the conversation continues (\"we've emailed you\", \"we've sent you a direct message\", \"we'll call you\")",
+    ),
 ];
 
 /// Variant names that are not channel names.

@@ -215,6 +215,19 @@ pub fn describe(kind: &str, data: &Value) -> String {
             s(data, "from"),
             s(data, "to")
         ),
+        "root_cause_status" => format!(
+            "root cause {} status {} → {}",
+            s(data, "path"),
+            s(data, "from"),
+            s(data, "to")
+        ),
+        "root_cause_rename" => {
+            format!("root cause renamed {} → {}", s(data, "from"), s(data, "to"))
+        }
+        "root_cause_move" => format!("root cause {} moved", s(data, "root_cause_id")),
+        "root_cause_archive" => format!("root cause {} archived", s(data, "path")),
+        "root_cause_unarchive" => format!("root cause {} restored", s(data, "path")),
+        "settings" => format!("{} changed", s(data, "what")),
         "sla_breach" => "response target missed".into(),
         "sla_response" => match data.get("late").and_then(Value::as_bool) {
             Some(false) => "answered within the response target".into(),
@@ -238,6 +251,8 @@ pub struct UndoOutcome {
     pub case_id: Option<i64>,
     /// What was undone, in words.
     pub summary: String,
+    /// What things are back to, in words ("case #3 is open again").
+    pub restored: String,
 }
 
 /// The primary event of the newest user action, optionally on one case. Two conversations
@@ -270,6 +285,10 @@ fn last_action(conn: &Connection, case_id: Option<i64>) -> Result<Option<History
 }
 
 /// Reverts the newest user action (on `case_id`, if given) and records an `undo` event.
+///
+/// Undo goes strictly from the newest action down: an action that cannot be undone (a reply
+/// that is on its way, say) stops it, with a message naming that action, rather than letting
+/// it reach past to an older one.
 pub fn undo_last(
     tx: &mut Tx<'_>,
     case_id: Option<i64>,
@@ -292,17 +311,29 @@ pub fn undo_last(
         )));
     }
     let Some(op) = primary.data.get("undo") else {
+        let on = primary
+            .case_id
+            .map(|c| format!(" on case #{c}"))
+            .unwrap_or_default();
+        let because = primary
+            .data
+            .get("because")
+            .and_then(Value::as_str)
+            .map(|b| format!(", after an {b}"))
+            .unwrap_or_default();
         return Err(StoreError::Conflict(format!(
-            "the last action ({}) cannot be undone",
-            primary.summary
+            "cannot undo: the newest action, \"{}\"{on}{because} (event {}), cannot be undone, \
+             and undo never reaches past it to older actions",
+            primary.summary, primary.id
         )));
     };
     let op = UndoOp::from_json(op)?;
     let parts: Vec<(i64, Option<i64>)> = {
         let mut stmt = tx.conn().prepare_cached(
-            // Companion events are written in the same call, so at the same time (events_at).
+            // Companion events are written in the same transaction, so at the same time
+            // (events_at); they may come before the primary event or after it.
             "SELECT id, case_id FROM events
-              WHERE at = ?2 AND id > ?1 AND json_extract(data, '$.part_of') = ?1",
+              WHERE at = ?2 AND id <> ?1 AND json_extract(data, '$.part_of') = ?1",
         )?;
         stmt.query_map([primary.id, primary.at], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
@@ -347,6 +378,7 @@ pub fn undo_last(
             crate::case_ops::refresh_activity(tx, *c)?;
         }
     }
+    let restored = restored_words(tx.conn(), &primary)?;
     let undo_event = events::record(
         tx,
         NewEvent {
@@ -354,7 +386,10 @@ pub fn undo_last(
             at: now,
             actor,
             kind: "undo",
-            data: json!({ "event_id": primary.id, "kind": primary.kind, "summary": primary.summary }),
+            data: json!({
+                "event_id": primary.id, "kind": primary.kind, "summary": primary.summary,
+                "restored": restored,
+            }),
         },
     )?;
     let mut undone = part_ids.clone();
@@ -364,7 +399,9 @@ pub fn undo_last(
             "UPDATE events SET undone_by = ?2 WHERE id IN (SELECT value FROM json_each(?1))",
         )?
         .execute(params![serde_json::to_string(&undone)?, undo_event])?;
-    tx.changed(Entity::Event, primary.id);
+    for id in &undone {
+        tx.changed(Entity::Event, *id);
+    }
     for c in &cases {
         tx.changed(Entity::Case, *c);
     }
@@ -374,6 +411,129 @@ pub fn undo_last(
         kind: primary.kind,
         case_id: primary.case_id,
         summary: primary.summary,
+        restored,
+    })
+}
+
+/// What the data is back to once `e` is undone, in words. Read after the inverse ran, so
+/// the words describe the store as it now is where they can.
+fn restored_words(conn: &Connection, e: &HistoryEntry) -> Result<String> {
+    let d = &e.data;
+    let case = e
+        .case_id
+        .map(|c| format!("case #{c}"))
+        .unwrap_or_else(|| "the case".into());
+    let status_now = |c: Option<i64>| -> Result<Option<String>> {
+        let Some(c) = c else { return Ok(None) };
+        Ok(conn
+            .prepare_cached("SELECT status FROM cases WHERE id = ?1")?
+            .query_row([c], |r| r.get(0))
+            .optional()?)
+    };
+    let quoted = |key: &str| match d.get(key).and_then(Value::as_str) {
+        Some(t) if !t.trim().is_empty() => format!(" \"{}\"", t.trim()),
+        _ => String::new(),
+    };
+    let none_or = |key: &str, what: &str| match d.get(key) {
+        Some(Value::Null) | None => format!("{case} has no {what} again"),
+        Some(_) => format!("{case} has {what} {} again", s(d, key)),
+    };
+    Ok(match e.kind.as_str() {
+        "status" => format!("{case} is {} again", s(d, "from")),
+        "priority" => none_or("from", "priority"),
+        "channel_reason" => none_or("from", "channel reason"),
+        "note" => format!("the note is removed from {case}"),
+        "tag_root_cause" => format!("{case} no longer carries root cause {}", s(d, "path")),
+        "label" => format!("{case} no longer carries the label"),
+        "link" => match d.get("from_case").and_then(Value::as_i64) {
+            Some(f) => format!(
+                "conversation {} is back on case #{f}",
+                s(d, "conversation_id")
+            ),
+            None => format!(
+                "conversation {} is no longer linked to {case}",
+                s(d, "conversation_id")
+            ),
+        },
+        "merge" => format!(
+            "cases {} are separate from {case} again",
+            list(d, "from_cases")
+        ),
+        "split" => format!(
+            "conversations {} are back on {case}",
+            list(d, "conversation_ids")
+        ),
+        "contact_merge" => format!(
+            "contacts {} are separate from contact {} again",
+            list(d, "from"),
+            s(d, "into")
+        ),
+        "contact_split" => format!(
+            "identities {} are back on contact {}",
+            list(d, "identity_ids"),
+            s(d, "contact_id")
+        ),
+        "contact_flags" => {
+            let id = d.get("contact_id").and_then(Value::as_i64).unwrap_or(0);
+            let flags: Option<(bool, bool)> = conn
+                .prepare_cached("SELECT vip, do_not_engage FROM contacts WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match flags {
+                Some((vip, dne)) => {
+                    format!("contact {id} flags are back to vip {vip}, do not engage {dne}")
+                }
+                None => format!("contact {id} flags are restored"),
+            }
+        }
+        "taken_offline" => {
+            let mut gone = Vec::new();
+            if d.get("ack_outbox_id").is_some_and(|v| !v.is_null()) {
+                gone.push("the queued public acknowledgement");
+            }
+            gone.push(match d.get("via").and_then(Value::as_str) {
+                Some("email") => "the queued private email",
+                Some("dm") => "the queued direct message",
+                _ => "the logged call",
+            });
+            let status = status_now(e.case_id)?
+                .map(|st| format!("; {case} is {st} again"))
+                .unwrap_or_default();
+            let verb = if gone.len() == 1 { "is" } else { "are" };
+            format!("{} {verb} withdrawn{status}", gone.join(" and "))
+        }
+        "call_logged" => {
+            let status = status_now(e.case_id)?
+                .map(|st| format!("; {case} is {st} again"))
+                .unwrap_or_default();
+            format!("the logged call is removed{status}")
+        }
+        "followup_add" => format!("the follow-up{} is removed", quoted("note")),
+        "followup_done" => format!("the follow-up{} is open again", quoted("note")),
+        "followup_delete" => format!("the follow-up{} is back", quoted("note")),
+        "root_cause_status" => format!("root cause {} is {} again", s(d, "path"), s(d, "from")),
+        "root_cause_rename" => format!("the root cause is named {} again", s(d, "from")),
+        "root_cause_archive" => format!("root cause {} is active again", s(d, "path")),
+        "root_cause_unarchive" => format!("root cause {} is archived again", s(d, "path")),
+        "root_cause_move" | "root_cause_merge" => {
+            let id = d
+                .get("root_cause_id")
+                .or_else(|| d.get("from_id"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            match crate::taxonomy::get(conn, id) {
+                Ok(rc) => format!("root cause {} is back as it was", rc.path),
+                Err(_) => "the root cause is back as it was".into(),
+            }
+        }
+        "settings" => match d.get("restored").and_then(Value::as_str) {
+            Some(words) => words.to_string(),
+            None => format!("{} are back as they were", s(d, "what")),
+        },
+        _ => match status_now(e.case_id)? {
+            Some(st) => format!("{case} is {st}"),
+            None => "the change is reverted".into(),
+        },
     })
 }
 

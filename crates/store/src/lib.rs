@@ -62,6 +62,8 @@ pub struct Tx<'a> {
     data_dir: &'a Path,
     /// `message_bodies` rows to add to the FTS index just before commit (see `Store::write`).
     fts_pending: Vec<i64>,
+    /// Which user action the events of this transaction belong to (see [`events`]).
+    action: events::ActionScope,
 }
 
 impl<'a> Tx<'a> {
@@ -83,6 +85,7 @@ impl<'a> Tx<'a> {
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'a>) -> Result<T>) -> Result<T> {
         self.tx.execute_batch("SAVEPOINT item")?;
         let before = self.changes.clone();
+        let action = self.action.clone();
         match f(self) {
             Ok(v) => {
                 self.tx.execute_batch("RELEASE item")?;
@@ -91,6 +94,7 @@ impl<'a> Tx<'a> {
             Err(e) => {
                 self.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
                 self.changes = before;
+                self.action = action;
                 Err(e)
             }
         }
@@ -177,6 +181,7 @@ impl Store {
             changes: ChangeSet::default(),
             data_dir: &self.data_dir,
             fts_pending: Vec::new(),
+            action: events::ActionScope::default(),
         };
         let out = f(&mut t)?;
         if !t.fts_pending.is_empty() {

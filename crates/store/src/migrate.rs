@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_threading",
         include_str!("migrations/0009_threading.sql"),
     ),
+    ("0014_undo", include_str!("migrations/0014_undo.sql")),
 ];
 
 pub fn latest_version() -> i64 {

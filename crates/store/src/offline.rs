@@ -405,3 +405,116 @@ pub fn social_source(conn: &Connection, case_id: i64) -> Result<Option<PublicTar
         })
         .optional()?)
 }
+
+/// The visibility (`public` or `private`) of the conversation a reply on `channel` (any
+/// channel when `None`) would answer: that of the case's newest inbound message there. `None`
+/// when the customer has not written on it.
+pub fn reply_visibility(
+    conn: &Connection,
+    case_id: i64,
+    channel: Option<&str>,
+) -> Result<Option<String>> {
+    crate::cases::ensure_case(conn, case_id)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT conv.visibility
+               FROM case_conversations cc
+               JOIN conversations conv ON conv.id = cc.conversation_id
+               JOIN messages m ON m.conversation_id = conv.id
+              WHERE cc.case_id = ?1 AND m.direction = 'inbound' AND m.deleted_at IS NULL
+                AND (?2 IS NULL OR m.channel = ?2)
+              ORDER BY m.sent_at DESC, m.id DESC LIMIT 1",
+        )?
+        .query_row(params![case_id, channel], |r| r.get(0))
+        .optional()?)
+}
+
+/// A public acknowledgement an earlier take-offline of the case queued and that still stands
+/// (not undone; queued, being sent or sent — a failed or discarded one never went out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierAck {
+    /// The `taken_offline` event.
+    pub event_id: i64,
+    pub at: i64,
+    pub outbox_id: i64,
+    /// The outbox state: `queued`, `sent`, …
+    pub state: String,
+}
+
+pub fn earlier_ack(conn: &Connection, case_id: i64) -> Result<Option<EarlierAck>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT e.id, e.at, o.id, o.state
+               FROM events e
+               JOIN outbox o ON o.id = json_extract(e.data, '$.ack_outbox_id')
+              WHERE e.case_id = ?1 AND e.kind = 'taken_offline' AND e.undone_by IS NULL
+                AND o.state <> 'failed'
+              ORDER BY e.id DESC LIMIT 1",
+        )?
+        .query_row([case_id], |r| {
+            Ok(EarlierAck {
+                event_id: r.get(0)?,
+                at: r.get(1)?,
+                outbox_id: r.get(2)?,
+                state: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The channel the customer first wrote on in this case (its earliest inbound message).
+pub fn first_channel(conn: &Connection, case_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT m.channel
+               FROM case_conversations cc
+               JOIN messages m ON m.conversation_id = cc.conversation_id
+              WHERE cc.case_id = ?1 AND m.direction = 'inbound'
+              ORDER BY m.sent_at, m.id LIMIT 1",
+        )?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// A logged call or visit, as the case view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CallView {
+    pub message_id: i64,
+    /// When it took place.
+    pub at: i64,
+    /// `phone` or `in_person`.
+    pub channel: String,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    pub duration_s: i64,
+    /// The outcome, with its free text after ": " when there is one.
+    pub outcome: Option<String>,
+    pub note: String,
+}
+
+/// The case's logged calls and visits, oldest first.
+pub fn calls(conn: &Connection, case_id: i64) -> Result<Vec<CallView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.sent_at, m.channel, m.direction, m.call_duration_s, m.call_outcome,
+                coalesce(b.text, '')
+           FROM case_conversations cc
+           JOIN messages m ON m.conversation_id = cc.conversation_id
+           LEFT JOIN message_bodies b ON b.message_id = m.id
+          WHERE cc.case_id = ?1 AND m.call_duration_s IS NOT NULL AND m.deleted_at IS NULL
+          ORDER BY m.sent_at, m.id",
+    )?;
+    let rows = stmt
+        .query_map([case_id], |r| {
+            Ok(CallView {
+                message_id: r.get(0)?,
+                at: r.get(1)?,
+                channel: r.get(2)?,
+                direction: r.get(3)?,
+                duration_s: r.get(4)?,
+                outcome: r.get(5)?,
+                note: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}

@@ -5,6 +5,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::events::{self, NewEvent};
+use crate::undo::{self, UndoOp};
 use crate::{Result, Tx};
 
 /// "A root cause is required to resolve" (bool).
@@ -59,4 +61,73 @@ pub fn all(conn: &Connection) -> Result<Vec<(String, serde_json::Value)>> {
         out.push((k, serde_json::from_str(&v)?));
     }
     Ok(out)
+}
+
+/// The stored values of `keys` as raw JSON text, `None` while unset: what a change of settings
+/// saves first, so [`record_change`] can put them back.
+pub fn snapshot(conn: &Connection, keys: &[&str]) -> Result<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
+    keys.iter()
+        .map(|k| {
+            let v: Option<String> = stmt.query_row([k], |r| r.get(0)).optional()?;
+            Ok((k.to_string(), v))
+        })
+        .collect()
+}
+
+/// Records a change of settings as one user action that undo can revert: a `settings` event
+/// without a case, whose inverse puts every changed key back to its value in `before` (a
+/// [`snapshot`] taken before the change) or removes it if it was unset, and refuses if a key
+/// changed again since. `what` names the settings ("business hours"), `restored` says in words
+/// what they are back to once undone. Nothing is recorded when no value changed.
+pub fn record_change(
+    tx: &mut Tx<'_>,
+    before: &[(String, Option<String>)],
+    what: &str,
+    restored: &str,
+    now: i64,
+) -> Result<Option<i64>> {
+    let keys: Vec<&str> = before.iter().map(|(k, _)| k.as_str()).collect();
+    let after = snapshot(tx.conn(), &keys)?;
+    let mut ops = Vec::new();
+    let mut changed = Vec::new();
+    for ((key, old), (_, new)) in before.iter().zip(&after) {
+        if old == new {
+            continue;
+        }
+        changed.push(key.clone());
+        if let Some(new) = new {
+            ops.push(UndoOp::DeleteKeys {
+                table: "settings".into(),
+                keys: vec![undo::row([
+                    ("key", key.clone().into()),
+                    ("value", new.clone().into()),
+                ])],
+            });
+        }
+        if let Some(old) = old {
+            ops.push(UndoOp::InsertRows {
+                table: "settings".into(),
+                rows: vec![undo::row([
+                    ("key", key.clone().into()),
+                    ("value", old.clone().into()),
+                ])],
+            });
+        }
+    }
+    if ops.is_empty() {
+        return Ok(None);
+    }
+    let id = events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: None,
+            at: now,
+            actor: "user",
+            kind: "settings",
+            data: serde_json::json!({ "what": what, "keys": changed, "restored": restored }),
+        },
+        &UndoOp::many(ops),
+    )?;
+    Ok(Some(id))
 }

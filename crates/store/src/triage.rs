@@ -166,3 +166,25 @@ pub fn wake_due(tx: &mut Tx<'_>, now: i64) -> Result<Vec<WokenCase>> {
     }
     Ok(woken)
 }
+
+/// What the user set on a case while triaging, for the case view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TriageFields {
+    /// One of [`CHANNEL_REASONS`], possibly followed by ": free text".
+    pub channel_reason: Option<String>,
+    /// Snoozed until the customer writes again.
+    pub snooze_until_reply: bool,
+}
+
+pub fn fields(conn: &rusqlite::Connection, case_id: i64) -> Result<TriageFields> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT channel_reason, snooze_until_reply FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| {
+            Ok(TriageFields {
+                channel_reason: r.get(0)?,
+                snooze_until_reply: r.get(1)?,
+            })
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("case", case_id))
+}

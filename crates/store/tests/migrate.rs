@@ -166,3 +166,55 @@ fn repeat_pairs_become_the_flag_on_the_case_and_the_pair_table_is_dropped() {
             .repeat
     );
 }
+
+#[test]
+fn an_earlier_take_offline_gets_its_status_line_and_the_acknowledgement_its_route() {
+    // A version-7 database: a take-offline (event 3) whose lifecycle status line (event 2) was
+    // recorded as a separate user action, already undone (event 4) without that line; and a
+    // user's own status change (event 1) that must stay an action of its own.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        migrate::migrate_to(&mut conn, 7).unwrap();
+        seed_at(&conn, 7);
+        conn.execute_batch(
+            r#"INSERT INTO events (id, case_id, at, actor, kind, data) VALUES
+                 (1, 1, 10, 'user', 'status', '{"from":"new","to":"open","undo":{"op":"many","args":[]}}'),
+                 (2, 1, 20, 'user', 'status', '{"from":"open","to":"waiting","because":"outbound message"}'),
+                 (3, 1, 20, 'user', 'taken_offline', '{"via":"phone","undo":{"op":"many","args":[]}}'),
+                 (4, 1, 30, 'user', 'undo', '{"event_id":3}');
+               UPDATE events SET undone_by = 4 WHERE id = 3;"#,
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let row = |id: i64| -> (Option<i64>, Option<i64>) {
+        store
+            .conn()
+            .query_row(
+                "SELECT json_extract(data, '$.part_of'), undone_by FROM events WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        row(2),
+        (Some(3), Some(4)),
+        "part of the take-offline, undone with it"
+    );
+    assert_eq!(row(1), (None, None), "an action of its own is left alone");
+    let body: String = store
+        .conn()
+        .query_row(
+            "SELECT v.body FROM template_variants v JOIN templates t ON t.id = v.template_id
+              WHERE t.name = 'Take offline acknowledgement' AND v.variant = 'public'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        body,
+        "Hi {first_name}, sorry about this — {offline_route} to sort it out. {case_ref}"
+    );
+}

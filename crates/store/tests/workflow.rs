@@ -220,3 +220,79 @@ fn follow_ups_notify_once_and_ignore_unknown_ids() {
         "the first notification time is kept"
     );
 }
+
+#[test]
+fn the_events_of_one_action_are_undone_together_whichever_was_written_first() {
+    use serde_json::json;
+    use switchboard_store::events::{self, NewEvent};
+    use switchboard_store::undo::{self, UndoOp};
+
+    let (_d, mut store) = common::open();
+    let acc = archive(&mut store);
+    let c = case_of(
+        store
+            .write(|tx| {
+                ingest::ingest(
+                    tx,
+                    &email(acc, "a@x", "ann@example.com", "Hi", T0),
+                    "sync",
+                    T0,
+                )
+            })
+            .unwrap(),
+    );
+    let ev = |kind: &'static str, data: serde_json::Value| NewEvent {
+        case_id: Some(c),
+        at: T0 + HOUR,
+        actor: "user",
+        kind,
+        data,
+    };
+    // One transaction: a side effect written before the action's own event, one after.
+    let (before, primary, after) = store
+        .write(|tx| {
+            let before = events::record(tx, ev("status", json!({"from": "new", "to": "waiting"})))?;
+            tx.conn()
+                .execute("UPDATE cases SET priority = 'high' WHERE id = ?1", [c])?;
+            let primary = events::record_undoable(
+                tx,
+                ev("priority", json!({"from": "normal", "to": "high"})),
+                &UndoOp::SetCaseFields {
+                    case_id: c,
+                    fields: undo::row([("priority", "normal".into())]),
+                    expect: Some(undo::row([("priority", "high".into())])),
+                },
+            )?;
+            let after = events::record(tx, ev("note", json!({})))?;
+            // Not the user's: never part of the action.
+            events::record(
+                tx,
+                NewEvent {
+                    actor: "rule",
+                    ..ev("protocol", json!({}))
+                },
+            )?;
+            Ok((before, primary, after))
+        })
+        .unwrap();
+    let out = store
+        .write(|tx| history::undo_last(tx, None, "user", T0 + 2 * HOUR))
+        .unwrap();
+    assert_eq!(out.undone_event, primary);
+    assert_eq!(out.restored, format!("case #{c} has priority normal again"));
+    let h = history::case_history(store.conn(), c).unwrap();
+    for id in [before, primary, after] {
+        let e = h.iter().find(|e| e.id == id).unwrap();
+        assert_eq!(e.undone_by, Some(out.undo_event), "{} is undone", e.summary);
+    }
+    assert!(
+        h.iter()
+            .filter(|e| e.actor == "rule")
+            .all(|e| e.undone_by.is_none()),
+        "rule events are not the user's action"
+    );
+    let e = store
+        .write(|tx| history::undo_last(tx, None, "user", T0 + 3 * HOUR))
+        .unwrap_err();
+    assert!(e.to_string().contains("nothing to undo"), "{e}");
+}

@@ -100,6 +100,11 @@ export function durationLabel(seconds: number | null | undefined): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** A count with its noun in the right number: `plural(1, 'case')` is "1 case", `plural(3, 'case')` "3 cases". */
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** `datetime-local` input value (local time) for ms since the epoch, and back. */
 export function toLocalInput(ms: number): string {
   const d = new Date(ms);

@@ -2,6 +2,7 @@
 import type { AddBlueskyParams, AddEmailParams, ChannelLimit } from '../backend/generated/types';
 import type { AccountInfo, Security } from './types';
 import type { Preset } from './presets';
+import { plural } from '../format';
 
 export interface ImapForm {
   name: string;
@@ -147,6 +148,8 @@ export function addErrorHint(code: string): string {
 
 export const STATUS_TEXT: Record<string, string> = {
   new: 'Not synced yet',
+  demo: 'Sample data, never synced',
+  local: 'Built in, nothing to sync',
   ok: 'Up to date',
   syncing: 'Syncing',
   error: 'Sync failing',
@@ -162,7 +165,7 @@ export function firstSync(a: AccountInfo): { active: boolean; text: string } {
   if (h.last_success_at !== null || (h.status !== 'syncing' && h.status !== 'new')) return { active: false, text: '' };
   const busy = h.streams.find((s) => s.activity);
   if (!busy) return { active: h.status === 'new', text: h.status === 'new' ? 'Waiting for the first sync' : '' };
-  return { active: true, text: `${streamLabel(busy.stream)}: ${busy.activity} — ${h.messages} messages so far` };
+  return { active: true, text: `${streamLabel(busy.stream)}: ${busy.activity} — ${plural(h.messages, 'message')} so far` };
 }
 
 /** `imap:INBOX` → `INBOX`; `account` → `Account`; social streams keep their names. */

@@ -266,8 +266,13 @@ export function demoCase(
     response_due_at: null,
     repeat: false,
     no_reply_needed: false,
+    channel_reason: null,
+    snooze_until_reply: false,
     contact_history: null,
+    earlier_cases: [],
     notes: [],
+    follow_ups: [],
+    calls: [],
     ...over,
     messages,
   };

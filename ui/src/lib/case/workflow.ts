@@ -93,6 +93,7 @@ export const workflow = {
       via: p.via,
       template: p.template,
       no_ack: p.template === null,
+      ack_again: false,
       text: p.text.trim() ? p.text : null,
       subject: null,
       to: p.to?.trim() ? p.to.trim() : null,
@@ -109,8 +110,24 @@ export const workflow = {
   undoLast: (b: Backend, case_id: number | null) => rpc(b, 'undo_last', { case_id }),
   templates: (b: Backend) => rpc(b, 'template_list', {}).then((r) => r.templates),
   /** The variant is picked by the API from the channel and visibility (public short, private long). */
-  templateRender: (b: Backend, name: string, case_id: number, visibility: 'public' | 'private' | null, channel: string | null = null) =>
-    rpc(b, 'template_render', { name, case_id, visibility, channel }),
+  templateRender: (
+    b: Backend,
+    name: string,
+    case_id: number,
+    visibility: 'public' | 'private' | null,
+    channel: string | null = null,
+    /** A take-offline acknowledgement: the route (and for a call, its duration and outcome) it announces. */
+    offline: { via: 'email' | 'dm' | 'phone'; duration?: string | null; outcome?: string | null } | null = null,
+  ) =>
+    rpc(b, 'template_render', {
+      name,
+      case_id,
+      visibility,
+      channel,
+      offline_via: offline?.via ?? null,
+      call_duration: offline?.duration?.trim() ? offline.duration.trim() : null,
+      call_outcome: offline?.outcome ?? null,
+    }),
   /**
    * The limits of the account that answers on `channel`. A case does not name its account, so
    * this takes the first enabled account of that kind (normally the only one).

@@ -87,6 +87,7 @@ export const SAMPLE_VALUES: Record<string, string> = {
   business_name: 'Your shop',
   agent_name: 'Alex',
   channel: 'email',
+  offline_route: "we've emailed you",
 };
 
 /** Fills a body with `values`; unknown variables stay as written (the problems list names them). */

@@ -19,7 +19,12 @@ export type AccountInfo = { id: number, name: string, kind: string, address: str
 /**
  * `host:port` of the incoming server, for email accounts.
  */
-server: string | null, health: AccountHealth, };
+server: string | null, health: AccountHealth, 
+/**
+ * Whether `account_remove` accepts it: not for the app's own accounts (the import archive,
+ * the account of logged calls), which hold history and have nothing to forget.
+ */
+removable: boolean, };
 
 export type AccountNameParams = { name: string, };
 
@@ -127,14 +132,47 @@ time_zone: string, week: WeekSchedule,
  */
 holidays: Array<string>, };
 
+/**
+ * A logged call or visit, as the case view lists it.
+ */
+export type CallView = { message_id: number, 
+/**
+ * When it took place.
+ */
+at: number, 
+/**
+ * `phone` or `in_person`.
+ */
+channel: string, 
+/**
+ * `inbound` or `outbound`.
+ */
+direction: string, duration_s: number, 
+/**
+ * The outcome, with its free text after ": " when there is one.
+ */
+outcome: string | null, note: string, };
+
 export type CaseAddNoteParams = { case_id: number, text: string, };
 
 export type CaseDetail = { messages: Array<MessageView>, notes: Array<NoteView>, 
 /**
+ * Follow-ups of the case, open ones first (soonest due first), then done ones.
+ */
+follow_ups: Array<FollowUp>, 
+/**
+ * Logged calls and visits with their duration and outcome, oldest first.
+ */
+calls: Array<CallView>, 
+/**
  * The customer's identities and every case on any channel (this one included), so the
  * case view always shows their whole history.
  */
-contact_history: ContactDetail | null, id: number, status: CaseStatus, priority: string, subject: string | null, 
+contact_history: ContactDetail | null, 
+/**
+ * The customer's cases created before this one, newest activity first: "Earlier cases".
+ */
+earlier_cases: Array<ContactCase>, id: number, status: CaseStatus, priority: string, subject: string | null, 
 /**
  * The newest message's snippet.
  */
@@ -150,7 +188,15 @@ repeat: boolean,
 /**
  * A protocol rule (or the user) marked the case as needing no reply.
  */
-no_reply_needed: boolean, };
+no_reply_needed: boolean, 
+/**
+ * One of [`CHANNEL_REASONS`], possibly followed by ": free text".
+ */
+channel_reason: string | null, 
+/**
+ * Snoozed until the customer writes again.
+ */
+snooze_until_reply: boolean, };
 
 export type CaseHistory = { case_id: number, 
 /**
@@ -231,11 +277,17 @@ template?: string | null,
  */
 no_ack: boolean, 
 /**
+ * Post a public acknowledgement even though an earlier take-offline of this case already
+ * queued one (by default the second is skipped, with a notice in `ack_skipped`).
+ */
+ack_again: boolean, 
+/**
  * The private message (email, dm) or the call note (phone).
  */
 text?: string | null, 
 /**
- * Email subject (default: the case subject).
+ * Email subject (default: the case's subject when the customer wrote by email, else
+ * "Your message about “first words…”"; with the case reference).
  */
 subject?: string | null, 
 /**
@@ -261,7 +313,8 @@ export type CaseOfflineResult = { case_id: number, via: string,
  */
 ack: QueuedItem | null, 
 /**
- * Why no acknowledgement was queued (no public conversation, or `no_ack`).
+ * Why no acknowledgement was queued (no public conversation, `no_ack`, or one was already
+ * queued by an earlier take-offline).
  */
 ack_skipped: string | null, 
 /**
@@ -1073,7 +1126,7 @@ quarantined: number, cursor: JsonValue | null, };
 /**
  * Overall state of an account, derived from its streams.
  */
-export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled";
+export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled" | "demo" | "local";
 
 export type TagResult = { case_id: number, root_cause: string, 
 /**
@@ -1112,9 +1165,20 @@ export type TemplateRenderParams = { name: string, case_id: number,
  */
 channel?: string | null, 
 /**
- * `public` or `private`.
+ * `public` or `private`; default: the visibility of the conversation a reply on that
+ * channel answers (the case's newest inbound message there).
  */
-visibility?: string | null, };
+visibility?: string | null, 
+/**
+ * Preview a take-offline acknowledgement: `email`, `dm` or `phone` gives
+ * `{offline_route}` its words.
+ */
+offline_via?: string | null, 
+/**
+ * With `offline_via` phone: the call's duration (`12m`) and outcome, which decide between
+ * "we've called you", "we'll call you" and "please call us back".
+ */
+call_duration?: string | null, call_outcome?: string | null, };
 
 export type TemplateRenderResult = { template: string, 
 /**
@@ -1159,7 +1223,11 @@ undo_event: number, kind: string, case_id: number | null,
 /**
  * What was undone, in words.
  */
-summary: string, };
+summary: string, 
+/**
+ * What things are back to, in words ("case #3 is open again").
+ */
+restored: string, };
 
 /**
  * The open ranges of each weekday; an empty list means closed all day.
