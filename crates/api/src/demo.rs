@@ -29,6 +29,9 @@ use crate::{ApiError, Code, Ctx, MemorySecrets, Result};
 
 /// How many cases the one-click demo has.
 pub const DEFAULT_CASES: u32 = 40;
+/// The sample story's late-delivery complaints per week, from nine weeks ago to two weeks ago:
+/// rising until the courier changed five weeks ago, few after.
+const HISTORY_LATE_PER_WEEK: [i64; 7] = [2, 3, 5, 7, 1, 0, 1];
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
@@ -153,21 +156,33 @@ pub fn write_demo(dir: &Path, cases: u32, now: i64) -> Result<DemoSummary> {
         rng: Rng(0x5EED_CAFE_F00D),
         now,
         total: cases.max(1) as i64,
+        last_case: None,
     };
     g.setup()?;
     let total = cases.max(1) as i64;
     // Big demos (benchmarks) go in batches; the small one case by case through the api.
     let detailed = total <= 500;
     let mut messages = 0;
+    // The one-click demo (40 cases) also has the weeks before, for the Reports screen; their
+    // cases count towards `cases`. Smaller demos (tests) are only the last two weeks.
+    let history = if detailed && total >= DEFAULT_CASES as i64 {
+        HISTORY_LATE_PER_WEEK.iter().sum::<i64>()
+    } else {
+        0
+    };
+    if history > 0 {
+        messages += g.history()?;
+    }
+    let recent = total - history;
     let mut batch = Vec::new();
-    for i in 0..total {
-        let at = now - 14 * DAY + (14 * DAY) * i / total + g.rng.below(HOUR as u64) as i64;
+    for i in 0..recent {
+        let at = now - 14 * DAY + (14 * DAY) * i / recent + g.rng.below(HOUR as u64) as i64;
         let story = g.story(i, at);
         if detailed {
             messages += g.play(&story)?;
         } else {
             batch.push(story);
-            if batch.len() == 2000 || i + 1 == total {
+            if batch.len() == 2000 || i + 1 == recent {
                 messages += g.ingest_batch(&batch)?;
                 batch.clear();
             }
@@ -214,6 +229,8 @@ struct Generator<'a> {
     rng: Rng,
     now: i64,
     total: i64,
+    /// The case the last played story made.
+    last_case: Option<i64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -740,6 +757,7 @@ impl Generator<'_> {
                 case_id = Some(id);
             }
         }
+        self.last_case = case_id;
         let Some(case_id) = case_id else {
             return Ok(count);
         };
@@ -804,6 +822,88 @@ impl Generator<'_> {
             Ok(())
         })?;
         Ok(n)
+    }
+
+    /// The weeks before the last two, for the Reports screen to tell a story: late deliveries
+    /// rose week after week until the shop changed courier five weeks ago, then dropped (the
+    /// "did the fix work" report says fewer); and people who came to Bluesky because the phone
+    /// line failed them say so when asked why they chose that channel.
+    fn history(&mut self) -> Result<i64> {
+        const FIX_AGO: i64 = 35 * DAY;
+        let late = &CAUSES[0];
+        let reasons = [
+            ("phone_tree", "Gave up after 20 minutes on hold"),
+            ("earlier_channel_failed", "Emailed twice, no answer"),
+            ("phone_tree", "The phone menu kept hanging up"),
+            ("faster", ""),
+        ];
+        let mut messages = 0;
+        let mut index = 10_000;
+        let start = self.now - 9 * 7 * DAY;
+        for (week, &n) in HISTORY_LATE_PER_WEEK.iter().enumerate() {
+            for k in 0..n {
+                let at = start + week as i64 * 7 * DAY + (k * 7 * DAY) / n.max(1) + 10 * HOUR;
+                let public = k % 2 == 1;
+                let (text, items) = late.complaints[(k as usize) % late.complaints.len()];
+                let item = *self.rng.pick(items);
+                let mut complaint = text.replace("{item}", item);
+                if public {
+                    complaint = format!("@tidewater {complaint}");
+                }
+                let story = Story {
+                    index,
+                    at,
+                    channel: if public {
+                        Channel::BlueskyPublic
+                    } else {
+                        Channel::Email
+                    },
+                    customer: *self.rng.pick(CUSTOMERS),
+                    customer_no: 0,
+                    cause: late,
+                    complaint,
+                    answer: Some((at + 2 * HOUR, late.answer.replace("{item}", item))),
+                    thanks: Some((at + 20 * HOUR, *self.rng.pick(THANKS))),
+                    status: "resolved",
+                };
+                index += 1;
+                messages += self.play_tagged(&story)?;
+                if public {
+                    let case_id = self.case_of(&story)?;
+                    let (reason, text) = reasons[(k as usize / 2) % reasons.len()];
+                    crate::case::case_set_reason(
+                        self.ctx,
+                        &params(json!({"case_id": case_id, "reason": reason,
+                                       "text": (!text.is_empty()).then_some(text)}))?,
+                    )?;
+                }
+            }
+        }
+        self.at(self.now - FIX_AGO);
+        crate::root_cause::root_cause_set_status(
+            self.ctx,
+            &params(json!({"root_cause": late.path, "status": "fixed",
+                           "note": "Changed courier: next-day tracked delivery"}))?,
+        )?;
+        Ok(messages)
+    }
+
+    /// Plays a story whose case is always tagged with its cause (the history is all triaged).
+    fn play_tagged(&mut self, s: &Story) -> Result<i64> {
+        let n = self.play(s)?;
+        let case_id = self.case_of(s)?;
+        crate::case::case_tag_root_cause(self.ctx, case_id, s.cause.path)?;
+        Ok(n)
+    }
+
+    /// The case the story played last made.
+    fn case_of(&self, s: &Story) -> Result<i64> {
+        self.last_case.ok_or_else(|| {
+            ApiError::new(
+                Code::NotFound,
+                format!("demo story {} made no case", s.index),
+            )
+        })
     }
 
     /// A few follow-ups: overdue, due today, later; and one root cause marked fixed.
