@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_workflow",
         include_str!("migrations/0007_workflow.sql"),
     ),
+    ("0011_reports", include_str!("migrations/0011_reports.sql")),
 ];
 
 pub fn latest_version() -> i64 {
