@@ -6,6 +6,7 @@
 //! cargo run --release -p switchboard-bench -- import --count 100000 --peer --peer-count 20000
 //! cargo run --release -p switchboard-bench -- ingest --count 200000
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
+//! cargo run --release -p switchboard-bench -- reports --cases 100000
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
 //! ```
 
@@ -15,6 +16,7 @@ mod import;
 mod ingest;
 mod mail;
 mod report;
+mod reports;
 mod rng;
 mod search;
 mod social;
@@ -99,6 +101,14 @@ enum Cmd {
         /// Messages per transaction while building.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Build a workspace of cases over a year and time each report (root causes, fix,
+    /// channels, customers).
+    Reports {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
         #[command(flatten)]
         common: Common,
     },
@@ -195,6 +205,12 @@ fn main() -> anyhow::Result<()> {
             work_dir: common.work_dir,
             small: common.small,
         }),
+        Cmd::Reports { cases, common } => reports::run(&reports::ReportsArgs {
+            cases,
+            seed: common.seed,
+            work_dir: common.work_dir,
+            small: common.small,
+        }),
         Cmd::All {
             small,
             peer,
@@ -228,15 +244,16 @@ fn main() -> anyhow::Result<()> {
 /// Runs each benchmark as a child process (so each one's peak RSS is its own).
 fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
-    let (import_n, ingest_n, search_n) = if small {
-        (2_000, 20_000, 20_000)
+    let (import_n, ingest_n, search_n, reports_n) = if small {
+        (2_000, 20_000, 20_000, 5_000)
     } else {
-        (100_000, 200_000, 1_000_000)
+        (100_000, 200_000, 1_000_000, 100_000)
     };
     let mut runs: Vec<Vec<String>> = vec![
         vec!["import".into(), "--count".into(), import_n.to_string()],
         vec!["ingest".into(), "--count".into(), ingest_n.to_string()],
         vec!["search".into(), "--messages".into(), search_n.to_string()],
+        vec!["reports".into(), "--cases".into(), reports_n.to_string()],
     ];
     if peer {
         runs[0].push("--peer".into());
