@@ -18,6 +18,13 @@ pub struct ListCasesParams {
     pub root_cause: Option<String>,
     pub label: Option<String>,
     pub channel: Option<String>,
+    /// Only repeat contacts.
+    #[serde(default)]
+    pub repeat: bool,
+    /// Only cases with this channel reason: phone_tree, earlier_channel_failed, faster,
+    /// prefers_channel or other.
+    #[serde(default)]
+    pub reason: Option<String>,
     /// 0 means no limit.
     pub limit: i64,
     pub offset: i64,
@@ -53,16 +60,36 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         ),
         None => None,
     };
+    let reason = match &p.reason {
+        Some(r) => {
+            let r = r.trim().to_ascii_lowercase();
+            if !switchboard_store::triage::CHANNEL_REASONS.contains(&r.as_str()) {
+                return Err(ApiError::invalid(format!(
+                    "cannot filter by channel reason {r:?}: use one of {}",
+                    switchboard_store::triage::CHANNEL_REASONS.join(", ")
+                )));
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let filtered = root_cause_id.is_some()
+        || label_id.is_some()
+        || p.channel.is_some()
+        || p.repeat
+        || reason.is_some();
     let filter = CaseFilter {
         status,
         root_cause_id,
         label_id,
         channel: p.channel.clone(),
+        repeat: p.repeat,
+        reason,
         limit: p.limit,
         offset: p.offset,
     };
     let list = cases::list(conn, &filter)?;
-    let total = if root_cause_id.is_none() && label_id.is_none() && p.channel.is_none() {
+    let total = if !filtered {
         cases::count(conn, status)?
     } else {
         cases::list(

@@ -1,5 +1,7 @@
 //! Export of every case: JSON (whole cases with their messages and notes) or CSV (one row per
-//! case, for spreadsheets). Written as a stream, one case at a time.
+//! case, for spreadsheets, with the report facts: channel of origin and of resolution, channel
+//! reason, repeat, first response and resolution time in business minutes, target met; see
+//! docs/reports.md). Written as a stream, one case at a time.
 
 use std::io::Write;
 
@@ -37,7 +39,7 @@ fn io_err(e: std::io::Error) -> ApiError {
     ApiError::new(Code::Io, format!("cannot write export: {e}"))
 }
 
-pub const CSV_HEADER: [&str; 14] = [
+pub const CSV_HEADER: [&str; 23] = [
     "id",
     "status",
     "priority",
@@ -52,7 +54,39 @@ pub const CSV_HEADER: [&str; 14] = [
     "last_message_at",
     "snippet",
     "notes",
+    "channel_of_origin",
+    "channel_resolved_on",
+    "channel_reason",
+    "repeat",
+    "first_response_at",
+    "first_response_business_minutes",
+    "resolved_at",
+    "resolution_business_minutes",
+    "target_met",
 ];
+
+/// The report facts of every case, for the spreadsheet columns: (facts by case, whether each
+/// case met its response targets: Some(true) all decided clocks met, Some(false) one missed).
+type Facts = (
+    std::collections::HashMap<i64, switchboard_core::reports::CaseFact>,
+    std::collections::HashMap<i64, bool>,
+);
+
+fn facts(conn: &switchboard_store::Connection, now: i64) -> Result<Facts> {
+    use switchboard_store::reports::{self as rows, Selection};
+    let all = rows::case_facts(conn, &Selection::Began(i64::MIN, i64::MAX))?;
+    let mut met = std::collections::HashMap::new();
+    for k in rows::clocks(conn, i64::MIN, i64::MAX)? {
+        let ok = match k.responded_at {
+            Some(r) => r <= k.due_at,
+            None if now >= k.due_at => false,
+            None => continue,
+        };
+        let e = met.entry(k.case_id).or_insert(true);
+        *e = *e && ok;
+    }
+    Ok((all.into_iter().map(|f| (f.id, f)).collect(), met))
+}
 
 pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Result<ExportResult> {
     let store = ctx.store();
@@ -79,6 +113,17 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
             out.write_all(b"]}\n").map_err(io_err)?;
         }
         ExportFormat::Csv => {
+            let (facts, met) = facts(conn, ctx.now())?;
+            let schedule = switchboard_store::sla::response_settings(conn)?
+                .hours
+                .schedule()
+                .map_err(|e| {
+                    ApiError::invalid(format!(
+                        "cannot export: the business hours setting is not usable ({e})"
+                    ))
+                })?;
+            let minutes =
+                |a: i64, b: i64| (schedule.business_ms_between(a, b).max(0) / 60_000).to_string();
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(CSV_HEADER)
                 .map_err(|e| ApiError::new(Code::Io, format!("cannot write export: {e}")))?;
@@ -90,6 +135,8 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
                     .collect::<Vec<_>>()
                     .join(" | ");
                 let contact = c.contact.as_ref();
+                let f = facts.get(&c.id).cloned().unwrap_or_default();
+                let began = f.first_inbound_at.unwrap_or(c.created_at);
                 w.write_record([
                     c.id.to_string(),
                     c.status.to_string(),
@@ -105,6 +152,23 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
                     c.last_message_at.map(iso).unwrap_or_default(),
                     c.snippet.clone(),
                     notes,
+                    f.origin.clone().unwrap_or_default(),
+                    f.resolved_on.clone().unwrap_or_default(),
+                    c.channel_reason.clone().unwrap_or_default(),
+                    if c.repeat { "yes" } else { "no" }.to_string(),
+                    f.first_response_at.map(iso).unwrap_or_default(),
+                    f.first_inbound_at
+                        .zip(f.first_response_at)
+                        .map(|(a, b)| minutes(a, b))
+                        .unwrap_or_default(),
+                    f.resolved_at.map(iso).unwrap_or_default(),
+                    f.resolved_at.map(|r| minutes(began, r)).unwrap_or_default(),
+                    match met.get(&c.id) {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "",
+                    }
+                    .to_string(),
                 ])
                 .map_err(|e| ApiError::new(Code::Io, format!("cannot write export: {e}")))?;
             }

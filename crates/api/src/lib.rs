@@ -25,6 +25,7 @@ pub mod offline;
 pub mod outbox;
 pub mod protocol;
 pub mod reply;
+pub mod reports;
 pub mod root_cause;
 pub mod rpc;
 pub mod settings;

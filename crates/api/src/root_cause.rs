@@ -89,7 +89,7 @@ pub fn root_cause_archive(ctx: &Ctx, p: &RootCauseArchiveParams) -> Result<RootC
         .write(|tx| taxonomy::set_archived(tx, &p.root_cause, p.archived, now))?)
 }
 
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
 pub struct RootCauseSetStatusParams {
     pub root_cause: String,
@@ -98,6 +98,40 @@ pub struct RootCauseSetStatusParams {
     /// What was fixed (kept with `fixed`).
     #[serde(default)]
     pub note: Option<String>,
+    /// With `fixed`: the day the fix really happened, `YYYY-MM-DD` (its start in the workspace
+    /// time zone) or an RFC 3339 time; default now. Not in the future.
+    #[serde(default)]
+    pub fixed_on: Option<String>,
+}
+
+/// A fix date: a local day in the workspace time zone (its first instant), or an RFC 3339 time.
+fn parse_fix_date(ctx: &Ctx, conn: &switchboard_store::Connection, s: &str) -> Result<i64> {
+    let s = s.trim();
+    let at = if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let settings = switchboard_store::sla::response_settings(conn)?;
+        let tz = settings
+            .hours
+            .schedule()
+            .map_err(|e| {
+                crate::ApiError::invalid(format!(
+                    "cannot place the fix date in the workspace time zone: the business hours setting is not usable ({e})"
+                ))
+            })?
+            .time_zone();
+        switchboard_core::reports::day_start(tz, day)
+    } else if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        t.timestamp_millis()
+    } else {
+        return Err(crate::ApiError::invalid(format!(
+            "cannot read the fix date {s:?}: use YYYY-MM-DD (e.g. 2026-03-01) or an RFC 3339 time"
+        )));
+    };
+    if at > ctx.now() {
+        return Err(crate::ApiError::invalid(format!(
+            "cannot mark a fix on {s}: that is in the future"
+        )));
+    }
+    Ok(at)
 }
 
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
@@ -112,9 +146,21 @@ pub fn root_cause_set_status(
     p: &RootCauseSetStatusParams,
 ) -> Result<RootCauseSetStatusResult> {
     let now = ctx.now();
-    let (before, after) = ctx
-        .store()
-        .write(|tx| taxonomy::set_status(tx, &p.root_cause, &p.status, p.note.as_deref(), now))?;
+    let mut store = ctx.store();
+    let fixed_on = match &p.fixed_on {
+        Some(s) => Some(parse_fix_date(ctx, store.conn(), s)?),
+        None => None,
+    };
+    let (before, after) = store.write(|tx| {
+        taxonomy::set_status(
+            tx,
+            &p.root_cause,
+            &p.status,
+            p.note.as_deref(),
+            fixed_on,
+            now,
+        )
+    })?;
     Ok(RootCauseSetStatusResult {
         from: before.status.clone(),
         changed: before != after,

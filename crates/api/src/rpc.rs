@@ -236,6 +236,11 @@ commands! {
     sla_sweep: blocking crate::protocol::SlaSweepParams => crate::protocol::SlaSweepResult = crate::protocol::sla_sweep;
     // reply
     reply_create: blocking ReplyParams => ReplyResult = reply::reply_create;
+    // reports
+    report_channels: blocking crate::reports::ReportRange => switchboard_core::reports::channels::ChannelReport = crate::reports::report_channels;
+    report_customers: blocking crate::reports::ReportRange => switchboard_core::reports::customers::CustomerReport = crate::reports::report_customers;
+    report_fix: blocking crate::reports::ReportFixParams => switchboard_core::reports::fix::FixReport = crate::reports::report_fix;
+    report_root_causes: blocking crate::reports::ReportRootCausesParams => switchboard_core::reports::trends::RootCauseTrends = crate::reports::report_root_causes;
     // root_cause
     label_list: blocking NoParams => Vec<Label> = adapt::label_list;
     root_cause_add: blocking RootCauseAddParams => RootCause = adapt::root_cause_add;

@@ -387,6 +387,7 @@ fn fix_lifecycle_records_date_and_note_reopen_clears_the_date_and_counts_split_a
                 root_cause: "Shipping › Late".into(),
                 status: st.into(),
                 note: note.map(str::to_string),
+                fixed_on: None,
             },
         )
     };

@@ -7,6 +7,7 @@
 //! cargo run --release -p switchboard-bench -- ingest --count 200000
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
 //! cargo run --release -p switchboard-bench -- threading --corpus /tmp/notmuch/test/corpora/lkml
+//! cargo run --release -p switchboard-bench -- reports --cases 100000
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
 //! cargo run --release -p switchboard-bench -- all --small --update-baseline
 //! ```
@@ -21,6 +22,7 @@ mod import;
 mod ingest;
 mod mail;
 mod report;
+mod reports;
 mod rng;
 mod search;
 mod social;
@@ -121,6 +123,11 @@ enum Cmd {
         /// Compare the two orders in Switchboard only.
         #[arg(long)]
         no_notmuch: bool,
+    /// Build a workspace of cases over a year and time each report (root causes, fix,
+    /// channels, customers).
+    Reports {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
         #[command(flatten)]
         common: Common,
     },
@@ -236,6 +243,12 @@ fn main() -> anyhow::Result<()> {
             work_dir: common.work_dir,
             no_notmuch,
         }),
+        Cmd::Reports { cases, common } => reports::run(&reports::ReportsArgs {
+            cases,
+            seed: common.seed,
+            work_dir: common.work_dir,
+            small: common.small,
+        }),
         Cmd::All {
             small,
             peer,
@@ -279,16 +292,17 @@ fn all(
         .prefix("switchboard-bench-figures")
         .tempfile()?
         .into_temp_path();
-    let (import_n, ingest_n, search_n) = if small {
-        (2_000, 20_000, 20_000)
+    let (import_n, ingest_n, search_n, reports_n) = if small {
+        (2_000, 20_000, 20_000, 5_000)
     } else {
-        (100_000, 200_000, 1_000_000)
+        (100_000, 200_000, 1_000_000, 100_000)
     };
     let mut runs: Vec<Vec<String>> = vec![
         vec!["import".into(), "--count".into(), import_n.to_string()],
         vec!["ingest".into(), "--count".into(), ingest_n.to_string()],
         vec!["search".into(), "--messages".into(), search_n.to_string()],
         vec!["threading".into()],
+        vec!["reports".into(), "--cases".into(), reports_n.to_string()],
     ];
     // The threading reproductions of the shared test data, when they are next to the repository.
     let repros = std::env::var_os("SWITCHBOARD_TESTDATA")

@@ -30,6 +30,10 @@ pub enum RootCauseWorkflow {
         status: String,
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// With `fixed`: the day the fix really happened (YYYY-MM-DD in the workspace time
+        /// zone, or an RFC 3339 time); default now.
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
     },
     /// Rename a root cause (its cases keep it).
     Rename { name: String, new_name: String },
@@ -59,13 +63,19 @@ pub enum RootCauseWorkflow {
 pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
     use api::root_cause as rc;
     match cmd {
-        RootCauseWorkflow::Status { name, status, note } => {
+        RootCauseWorkflow::Status {
+            name,
+            status,
+            note,
+            on,
+        } => {
             let r = rc::root_cause_set_status(
                 ctx,
                 &rc::RootCauseSetStatusParams {
                     root_cause: name,
                     status,
                     note,
+                    fixed_on: on,
                 },
             )?;
             let c = &r.root_cause;

@@ -8,6 +8,7 @@ mod commands_case_ops;
 mod commands_mastodon;
 mod commands_outbox;
 mod commands_protocol;
+mod commands_report;
 mod commands_serve;
 mod commands_social;
 mod commands_workflow;
@@ -66,6 +67,9 @@ enum Command {
     /// The root-cause taxonomy.
     #[command(subcommand)]
     Rootcause(RootCauseCommand),
+    /// Reports: root-cause trends, did the fix work, channels, customers (--json, --csv).
+    #[command(subcommand)]
+    Report(commands_report::ReportCommand),
     /// Write every case to JSON or CSV.
     Export {
         #[arg(long, value_name = "json|csv")]
@@ -188,6 +192,13 @@ struct ListArgs {
     label: Option<String>,
     #[arg(long)]
     channel: Option<String>,
+    /// Only repeat contacts (the customer had another case open or recently resolved).
+    #[arg(long)]
+    repeat: bool,
+    /// Only cases with this channel reason: phone_tree, earlier_channel_failed, faster,
+    /// prefers_channel, other.
+    #[arg(long, value_name = "REASON")]
+    reason: Option<String>,
     /// At most this many (0: all).
     #[arg(long, default_value_t = 50)]
     limit: i64,
@@ -501,6 +512,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rootcause(RootCauseCommand::Workflow(c)) => {
             commands_workflow::run_rootcause(&open(&cli.data_dir)?, c)?
         }
+        Command::Report(c) => commands_report::run_report(&open(&cli.data_dir)?, c)?,
         Command::Followup(c) => commands_workflow::run_followup(&open(&cli.data_dir)?, c)?,
         Command::Template(c) => commands_workflow::run_template(&open(&cli.data_dir)?, c)?,
         Command::Settings(c) => commands_workflow::run_settings(&open(&cli.data_dir)?, c)?,
@@ -532,6 +544,8 @@ fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> 
                     root_cause: a.root_cause,
                     label: a.label,
                     channel: a.channel,
+                    repeat: a.repeat,
+                    reason: a.reason,
                     limit: a.limit,
                     offset: a.offset,
                 },

@@ -88,8 +88,8 @@ pub fn print_case_list(r: &ListCasesResult) {
         return;
     }
     println!(
-        "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}",
-        "ID", "STATUS", "CHANNEL", "CUSTOMER", "SUBJECT", "MSGS", "LAST"
+        "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}  {:<6}  {:<22}",
+        "ID", "STATUS", "CHANNEL", "CUSTOMER", "SUBJECT", "MSGS", "LAST", "REPEAT", "REASON"
     );
     for c in &r.cases {
         let who = c
@@ -102,7 +102,7 @@ pub fn print_case_list(r: &ListCasesResult) {
             subject = format!("{subject} [{}]", c.root_causes.join(", "));
         }
         println!(
-            "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}",
+            "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}  {:<6}  {:<22}",
             format!("#{}", c.id),
             c.status.as_str(),
             cut(&c.channels.join(","), 10),
@@ -111,7 +111,15 @@ pub fn print_case_list(r: &ListCasesResult) {
             c.message_count,
             c.last_message_at
                 .map(|t| iso(t).get(..16).unwrap_or_default().replace('T', " "))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if c.repeat { "repeat" } else { "" },
+            cut(
+                c.channel_reason
+                    .as_deref()
+                    .map(|r| r.split(':').next().unwrap_or(r))
+                    .unwrap_or(""),
+                22
+            )
         );
     }
     if (r.cases.len() as i64) < r.total {
@@ -139,12 +147,6 @@ pub fn print_case(c: &CaseDetail) {
         (None, true) => println!("Snoozed until the customer replies"),
         (None, false) => {}
     }
-    if let Some(reason) = &c.triage.channel_reason {
-        println!("Channel reason: {reason}");
-    }
-    if s.repeat {
-        println!("Repeat contact: the customer has another open or recent case");
-    }
     if s.no_reply_needed {
         println!("No reply needed");
     }
@@ -159,6 +161,18 @@ pub fn print_case(c: &CaseDetail) {
         );
     }
     println!("Channels: {}", s.channels.join(", "));
+    println!(
+        "Channel reason: {}",
+        s.channel_reason.as_deref().unwrap_or("(not asked)")
+    );
+    println!(
+        "Repeat contact: {}",
+        if s.repeat {
+            "yes (this customer had another case open or recently resolved)"
+        } else {
+            "no"
+        }
+    );
     if !s.root_causes.is_empty() {
         println!("Root causes: {}", s.root_causes.join(", "));
     }

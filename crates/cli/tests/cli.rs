@@ -1482,7 +1482,7 @@ fn parse_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-const CSV_COLUMNS: [&str; 14] = [
+const CSV_COLUMNS: [&str; 23] = [
     "id",
     "status",
     "priority",
@@ -1497,6 +1497,15 @@ const CSV_COLUMNS: [&str; 14] = [
     "last_message_at",
     "snippet",
     "notes",
+    "channel_of_origin",
+    "channel_resolved_on",
+    "channel_reason",
+    "repeat",
+    "first_response_at",
+    "first_response_business_minutes",
+    "resolved_at",
+    "resolution_business_minutes",
+    "target_met",
 ];
 
 fn check_csv_export(bytes: &[u8], sb: &Sb, parcel: i64) {
@@ -2007,4 +2016,137 @@ fn docs_cli_md_documents_exactly_the_json_fields_the_binary_prints() {
         documented_fields("export CSV", 0),
         "export CSV columns"
     );
+}
+
+#[test]
+fn reports_and_captured_facts_through_the_cli() {
+    let (sb, _) = imported();
+    let cases = sb.cases();
+    let mut all_ids: Vec<i64> = cases.iter().map(id_of).collect();
+    all_ids.sort_unstable();
+    let first = all_ids[0];
+
+    // Channel reason and repeat are visible in case show, text and JSON, and filter case list.
+    let shown = sb.json(&["case", "show", &first.to_string(), "--json"]);
+    assert!(
+        shown["channel_reason"].is_null(),
+        "not asked yet: {shown:#}"
+    );
+    assert_eq!(shown["repeat"], false);
+    sb.ok(&[
+        "case",
+        "reason",
+        &first.to_string(),
+        "phone_tree",
+        "--text",
+        "on hold 40 min",
+    ]);
+    let text = sb.ok(&["case", "show", &first.to_string()]).stdout;
+    assert!(
+        text.contains("Channel reason: phone_tree: on hold 40 min"),
+        "{text}"
+    );
+    assert!(text.contains("Repeat contact: no"), "{text}");
+    let by_reason = sb.json(&["case", "list", "--reason", "phone_tree", "--json"]);
+    assert_eq!(by_reason["total"], 1, "only the case with that reason");
+    assert_eq!(
+        by_reason["cases"][0]["channel_reason"],
+        "phone_tree: on hold 40 min"
+    );
+    let repeats = cases.iter().filter(|c| c["repeat"] == true).count();
+    let by_repeat = sb.json(&["case", "list", "--repeat", "--json"]);
+    assert_eq!(
+        by_repeat["total"], repeats as i64,
+        "--repeat lists the repeat contacts"
+    );
+
+    // Channels: every imported case began by email; each is behind the email row.
+    let ch = sb.json(&[
+        "report",
+        "channels",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2029-12-31",
+        "--json",
+    ]);
+    assert_eq!(ch["channels"][0]["channel"], "email", "{ch:#}");
+    let mut ids: Vec<i64> = ch["channels"][0]["identified"]["case_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, all_ids, "the drill-down ids are exactly the cases");
+    let reasons = &ch["channels"][0]["reasons"];
+    assert_eq!(reasons[0]["reason"], "phone_tree");
+    assert_eq!(reasons[0]["case_ids"][0], first);
+
+    let cu = sb.json(&[
+        "report",
+        "customers",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2029-12-31",
+        "--json",
+    ]);
+    assert_eq!(cu["cases"]["count"], GOOD_CASES as i64);
+
+    // Root-cause trends as CSV; a bad bucket is a clear error.
+    sb.ok(&["rootcause", "add", "Shipping"]);
+    sb.ok(&["case", "tag", &first.to_string(), "Shipping"]);
+    let csv = sb
+        .ok(&[
+            "report",
+            "rootcauses",
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2029-12-31",
+            "--csv",
+        ])
+        .stdout;
+    assert!(
+        csv.starts_with("root_cause,period_start,period_end,cases,email,case_ids"),
+        "{csv}"
+    );
+    let bad = sb.fail(&["report", "rootcauses", "--by", "month"]);
+    assert!(
+        bad.error_message().contains("use day or week"),
+        "{}",
+        bad.error_message()
+    );
+    let bad = sb.fail(&["report", "channels", "--from", "March"]);
+    assert!(
+        bad.error_message().contains("YYYY-MM-DD"),
+        "{}",
+        bad.error_message()
+    );
+
+    // Did the fix work: refused before the fix is marked; with a fix date long after every
+    // case, nothing came before or after: too early to say.
+    let unfixed = sb.fail(&["report", "fix", "Shipping"]);
+    assert!(unfixed.error_message().contains("not marked fixed"));
+    let set = sb
+        .ok(&[
+            "rootcause",
+            "status",
+            "Shipping",
+            "fixed",
+            "--on",
+            "2025-06-01",
+        ])
+        .stdout;
+    assert!(set.contains("fixed on"), "{set}");
+    let listed = sb.json(&["rootcause", "list", "--json"]);
+    assert_eq!(
+        listed[0]["fixed_at"], 1_748_736_000_000_i64,
+        "the start of 2025-06-01 in the workspace time zone (UTC by default)"
+    );
+    let fix = sb.json(&["report", "fix", "Shipping", "--weeks", "2", "--json"]);
+    assert_eq!(fix["before"]["weeks"], 2.0);
+    assert_eq!(fix["verdict"], "too_early", "{fix:#}");
+    assert!(fix["case_ids_after"].as_array().unwrap().is_empty());
 }

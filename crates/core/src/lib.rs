@@ -9,6 +9,7 @@ pub mod clock;
 pub mod followup;
 pub mod hours;
 pub mod protocol;
+pub mod reports;
 pub mod similarity;
 pub mod sla;
 pub mod template;

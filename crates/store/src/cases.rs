@@ -37,6 +37,9 @@ pub struct CaseSummary {
     pub repeat: bool,
     /// A protocol rule (or the user) marked the case as needing no reply.
     pub no_reply_needed: bool,
+    /// Why the customer chose this channel: `reason` or `reason: text` (see
+    /// `triage::CHANNEL_REASONS`); null until asked.
+    pub channel_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,6 +48,10 @@ pub struct CaseFilter {
     pub root_cause_id: Option<i64>,
     pub label_id: Option<i64>,
     pub channel: Option<String>,
+    /// Only repeat contacts.
+    pub repeat: bool,
+    /// Only cases with this channel reason (the keyword, e.g. `phone_tree`).
+    pub reason: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -64,7 +71,8 @@ SELECT c.id, c.status, c.priority, c.subject, c.contact_id, ct.display_name,
        (SELECT m.snippet FROM case_conversations cc JOIN messages m ON m.conversation_id = cc.conversation_id
          WHERE cc.case_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),
        c.last_message_at, c.created_at, c.snoozed_until, c.response_due_at,
-       c.repeat_of IS NOT NULL, c.no_reply_needed
+       c.repeat_of IS NOT NULL, c.no_reply_needed,
+       c.channel_reason
   FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
@@ -93,6 +101,7 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
         response_due_at: r.get(14)?,
         repeat: r.get(15)?,
         no_reply_needed: r.get(16)?,
+        channel_reason: r.get(17)?,
         root_causes: Vec::new(),
         labels: Vec::new(),
     })
@@ -139,6 +148,19 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
             " AND c.id IN (SELECT cc.case_id FROM case_conversations cc JOIN conversations conv
                  ON conv.id = cc.conversation_id WHERE conv.channel = ?{})",
             args.len()
+        ));
+    }
+    if f.repeat {
+        sql.push_str(&format!(
+            " AND c.id IN ({})",
+            crate::reports::REPEAT_CASE_IDS
+        ));
+    }
+    if let Some(reason) = &f.reason {
+        args.push(reason.trim().to_ascii_lowercase().into());
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (c.channel_reason = ?{n} OR c.channel_reason LIKE ?{n} || ':%')"
         ));
     }
     args.push(if f.limit <= 0 { -1 } else { f.limit }.into());

@@ -26,6 +26,7 @@ pub mod mailbox;
 pub mod offline;
 pub mod outbox;
 pub mod protocol;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod sla;

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0009_threading.sql"),
     ),
     ("0014_undo", include_str!("migrations/0014_undo.sql")),
+    ("0011_reports", include_str!("migrations/0011_reports.sql")),
 ];
 
 pub fn latest_version() -> i64 {

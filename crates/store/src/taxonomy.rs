@@ -665,13 +665,15 @@ pub fn set_archived(tx: &mut Tx<'_>, path: &str, archived: bool, now: i64) -> Re
 }
 
 /// The fix lifecycle: `open → fixing → fixed`, and back (a fix that did not hold). Marking it
-/// fixed records the time and the note; leaving `fixed` clears the time. The event keeps the
-/// earlier values, so the history of fixes survives a reopen.
+/// fixed records the time (`fixed_on` when given: the day the fix really happened, else now)
+/// and the note; leaving `fixed` clears the time. The event keeps the earlier values, so the
+/// history of fixes survives a reopen.
 pub fn set_status(
     tx: &mut Tx<'_>,
     path: &str,
     status: &str,
     note: Option<&str>,
+    fixed_on: Option<i64>,
     now: i64,
 ) -> Result<(RootCause, RootCause)> {
     let status = status.trim().to_ascii_lowercase();
@@ -682,12 +684,18 @@ pub fn set_status(
     }
     let before = find(tx.conn(), path)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if fixed_on.is_some() && status != "fixed" {
+        return Err(StoreError::Invalid(format!(
+            "cannot set a fix date on {}: only with status fixed",
+            before.path
+        )));
+    }
     let (fixed_at, fix_note) = match status.as_str() {
         "fixed" if before.status == "fixed" => (
-            before.fixed_at,
+            fixed_on.or(before.fixed_at),
             note.map(str::to_string).or(before.fix_note.clone()),
         ),
-        "fixed" => (Some(now), note.map(str::to_string)),
+        "fixed" => (Some(fixed_on.unwrap_or(now)), note.map(str::to_string)),
         _ => (None, note.map(str::to_string).or(before.fix_note.clone())),
     };
     if before.status == status && before.fixed_at == fixed_at && before.fix_note == fix_note {

@@ -1,7 +1,7 @@
 // Generated from crates/api/src/rpc.rs by crates/api/tests/bindings.rs. Do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p switchboard-api --test bindings
 
-import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, DemoStartParams, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RuleIdParams, SearchParams, SearchResult, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
+import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ChannelReport, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, CustomerReport, DemoStartParams, FixReport, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ReportFixParams, ReportRange, ReportRootCausesParams, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RootCauseTrends, RuleIdParams, SearchParams, SearchResult, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
 
 /** Every command of the table: `backend.call(name, params)` resolves to `result`. */
 export interface Commands {
@@ -63,6 +63,10 @@ export interface Commands {
   sla_list: { params: SlaListParams; result: SlaListResult };
   sla_sweep: { params: SlaSweepParams; result: SlaSweepResult };
   reply_create: { params: ReplyParams; result: ReplyResult };
+  report_channels: { params: ReportRange; result: ChannelReport };
+  report_customers: { params: ReportRange; result: CustomerReport };
+  report_fix: { params: ReportFixParams; result: FixReport };
+  report_root_causes: { params: ReportRootCausesParams; result: RootCauseTrends };
   label_list: { params: NoParams; result: Array<Label> };
   root_cause_add: { params: RootCauseAddParams; result: RootCause };
   root_cause_archive: { params: RootCauseArchiveParams; result: RootCause };
@@ -144,6 +148,10 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'sla_list',
   'sla_sweep',
   'reply_create',
+  'report_channels',
+  'report_customers',
+  'report_fix',
+  'report_root_causes',
   'label_list',
   'root_cause_add',
   'root_cause_archive',

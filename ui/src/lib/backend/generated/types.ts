@@ -19,12 +19,7 @@ export type AccountInfo = { id: number, name: string, kind: string, address: str
 /**
  * `host:port` of the incoming server, for email accounts.
  */
-server: string | null, health: AccountHealth, 
-/**
- * Whether `account_remove` accepts it: not for the app's own accounts (the import archive,
- * the account of logged calls), which hold history and have nothing to forget.
- */
-removable: boolean, };
+server: string | null, health: AccountHealth, };
 
 export type AccountNameParams = { name: string, };
 
@@ -120,6 +115,11 @@ export type AttachmentView = { id: number, filename: string | null, content_type
 export type Breach = { id: number, case_id: number, subject: string | null, due_at: number, breached_at: number, responded_at: number | null, visibility: string, channel: string, recorded_by: string, };
 
 /**
+ * The size of a trend bucket.
+ */
+export type Bucket = "day" | "week";
+
+/**
  * The business's opening hours. Stored as the `business_hours` setting.
  */
 export type BusinessHours = { 
@@ -132,47 +132,14 @@ time_zone: string, week: WeekSchedule,
  */
 holidays: Array<string>, };
 
-/**
- * A logged call or visit, as the case view lists it.
- */
-export type CallView = { message_id: number, 
-/**
- * When it took place.
- */
-at: number, 
-/**
- * `phone` or `in_person`.
- */
-channel: string, 
-/**
- * `inbound` or `outbound`.
- */
-direction: string, duration_s: number, 
-/**
- * The outcome, with its free text after ": " when there is one.
- */
-outcome: string | null, note: string, };
-
 export type CaseAddNoteParams = { case_id: number, text: string, };
 
 export type CaseDetail = { messages: Array<MessageView>, notes: Array<NoteView>, 
 /**
- * Follow-ups of the case, open ones first (soonest due first), then done ones.
- */
-follow_ups: Array<FollowUp>, 
-/**
- * Logged calls and visits with their duration and outcome, oldest first.
- */
-calls: Array<CallView>, 
-/**
  * The customer's identities and every case on any channel (this one included), so the
  * case view always shows their whole history.
  */
-contact_history: ContactDetail | null, 
-/**
- * The customer's cases created before this one, newest activity first: "Earlier cases".
- */
-earlier_cases: Array<ContactCase>, id: number, status: CaseStatus, priority: string, subject: string | null, 
+contact_history: ContactDetail | null, id: number, status: CaseStatus, priority: string, subject: string | null, 
 /**
  * The newest message's snippet.
  */
@@ -190,13 +157,10 @@ repeat: boolean,
  */
 no_reply_needed: boolean, 
 /**
- * One of [`CHANNEL_REASONS`], possibly followed by ": free text".
+ * Why the customer chose this channel: `reason` or `reason: text` (see
+ * `triage::CHANNEL_REASONS`); null until asked.
  */
-channel_reason: string | null, 
-/**
- * Snoozed until the customer writes again.
- */
-snooze_until_reply: boolean, };
+channel_reason: string | null, };
 
 export type CaseHistory = { case_id: number, 
 /**
@@ -277,17 +241,11 @@ template?: string | null,
  */
 no_ack: boolean, 
 /**
- * Post a public acknowledgement even though an earlier take-offline of this case already
- * queued one (by default the second is skipped, with a notice in `ack_skipped`).
- */
-ack_again: boolean, 
-/**
  * The private message (email, dm) or the call note (phone).
  */
 text?: string | null, 
 /**
- * Email subject (default: the case's subject when the customer wrote by email, else
- * "Your message about “first words…”"; with the case reference).
+ * Email subject (default: the case subject).
  */
 subject?: string | null, 
 /**
@@ -313,8 +271,7 @@ export type CaseOfflineResult = { case_id: number, via: string,
  */
 ack: QueuedItem | null, 
 /**
- * Why no acknowledgement was queued (no public conversation, `no_ack`, or one was already
- * queued by an earlier take-offline).
+ * Why no acknowledgement was queued (no public conversation, or `no_ack`).
  */
 ack_skipped: string | null, 
 /**
@@ -394,7 +351,12 @@ repeat: boolean,
 /**
  * A protocol rule (or the user) marked the case as needing no reply.
  */
-no_reply_needed: boolean, };
+no_reply_needed: boolean, 
+/**
+ * Why the customer chose this channel: `reason` or `reason: text` (see
+ * `triage::CHANNEL_REASONS`); null until asked.
+ */
+channel_reason: string | null, };
 
 export type CaseTagRootCauseParams = { case_id: number, 
 /**
@@ -414,7 +376,35 @@ export type CaseWakeDueResult = {
  */
 woken: Array<WokenCase>, };
 
+export type CauseTrend = { root_cause_id: number, path: string, 
+/**
+ * open, fixing or fixed.
+ */
+status: string, 
+/**
+ * Cases in the range.
+ */
+total: ReportCount, 
+/**
+ * Cases in the previous period of the same length.
+ */
+previous: ReportCount, 
+/**
+ * `total − previous`.
+ */
+change: number, 
+/**
+ * One per period, in order.
+ */
+buckets: Array<TrendBucket>, };
+
 export type ChangeSet = { [key in Entity]?: Array<number> };
+
+export type ChannelCount = { 
+/**
+ * The channel of origin (see `reports::place`).
+ */
+channel: string, count: number, case_ids: Array<number>, };
 
 /**
  * How long a reply may be with one visibility.
@@ -436,6 +426,54 @@ export type ChannelLimits = { account_id: number, channel: string,
 limits: Array<ChannelLimit>, };
 
 export type ChannelLimitsParams = { account_id: number, };
+
+export type ChannelReport = { from: string, to: string, time_zone: string, 
+/**
+ * Most cases first.
+ */
+channels: Array<ChannelRow>, 
+/**
+ * Resolved cases by origin and resolution channel.
+ */
+matrix: Array<MatrixCell>, };
+
+export type ChannelRow = { 
+/**
+ * The channel of origin.
+ */
+channel: string, 
+/**
+ * Cases that began here (problems identified on this channel).
+ */
+identified: ReportCount, resolved: ReportCount, 
+/**
+ * Resolved by a last message on the channel they began on.
+ */
+resolved_same_channel: ReportCount, 
+/**
+ * Resolved elsewhere, by channel.
+ */
+resolved_elsewhere: Array<ChannelCount>, 
+/**
+ * Began in public and went private.
+ */
+taken_offline: ReportCount, 
+/**
+ * Where they went, by channel.
+ */
+taken_offline_to: Array<ChannelCount>, first_response: Durations, resolution: Durations, within_target: WithinTarget, repeat: ReportCount, 
+/**
+ * repeat / identified; null with no cases.
+ */
+repeat_rate: number | null, 
+/**
+ * Why customers chose this channel, most frequent first.
+ */
+reasons: Array<ReasonCount>, 
+/**
+ * Cases with no reason recorded.
+ */
+reason_unknown: ReportCount, };
 
 /**
  * What a front end branches on. Add a variant only when some UI needs to tell it apart.
@@ -505,11 +543,48 @@ export type ContactSuggestionsParams = {
  */
 contact_id?: number | null, };
 
+export type CustomerCase = { case_id: number, created_at: number, 
+/**
+ * The channel of origin.
+ */
+channel: string, repeat: boolean, resolved: boolean, };
+
+export type CustomerReport = { from: string, to: string, time_zone: string, 
+/**
+ * Distinct customers with a case that began in the range.
+ */
+unique_customers: number, 
+/**
+ * Cases that began in the range.
+ */
+cases: ReportCount, 
+/**
+ * Of those, flagged as repeat contacts.
+ */
+repeat_cases: ReportCount, 
+/**
+ * Cases reopened (resolved → open) during the range, whenever they began.
+ */
+reopened: ReportCount, 
+/**
+ * Customers with a repeat case in the range: most cases first.
+ */
+repeat_contacts: Array<RepeatContact>, };
+
 export type DemoStartParams = { 
 /**
  * Number of cases (default 40).
  */
 cases?: number | null, };
+
+/**
+ * Durations in business minutes.
+ */
+export type Durations = { 
+/**
+ * Cases measured.
+ */
+count: number, p50_minutes: number | null, p90_minutes: number | null, case_ids: Array<number>, };
 
 /**
  * An earlier case of the same contact.
@@ -522,6 +597,41 @@ export type Entity = "account" | "contact" | "conversation" | "message" | "case"
  * A rule that matched, and why.
  */
 export type FiredRule = { rule_id: number | null, name: string, reasons: Array<string>, actions: ProtocolActions, };
+
+export type FixReport = { root_cause_id: number, root_cause: string, fixed_at: number, fix_note: string | null, before: FixWindow, after: FixWindow, 
+/**
+ * After-rate / before-rate; null when there were no cases before.
+ */
+rate_ratio: number | null, 
+/**
+ * The exact 95% interval on `rate_ratio`; null when it has no value.
+ */
+ci95: [number, number] | null, verdict: Verdict, 
+/**
+ * The verdict in a sentence for people.
+ */
+verdict_text: string, 
+/**
+ * The cases that began after the fix: for them the fix did not hold.
+ */
+case_ids_after: Array<number>, };
+
+/**
+ * One side of the fix.
+ */
+export type FixWindow = { 
+/**
+ * `[start_ms, end_ms)`.
+ */
+start_ms: number, end_ms: number, cases: number, 
+/**
+ * The window's length in weeks (the after-window may be cut at now).
+ */
+weeks: number, 
+/**
+ * New cases per week.
+ */
+rate_per_week: number, case_ids: Array<number>, };
 
 export type FlushReport = { 
 /**
@@ -656,6 +766,15 @@ export type ListCasesParams = { status?: string | null,
  */
 root_cause?: string | null, label?: string | null, channel?: string | null, 
 /**
+ * Only repeat contacts.
+ */
+repeat: boolean, 
+/**
+ * Only cases with this channel reason: phone_tree, earlier_channel_failed, faster,
+ * prefers_channel or other.
+ */
+reason?: string | null, 
+/**
  * 0 means no limit.
  */
 limit: number, offset: number, };
@@ -719,6 +838,11 @@ timeout_secs?: number | null, };
  */
 export type MatchReason = "same_email" | "same_handle" | "similar_name";
 
+/**
+ * One cell of the origin → resolution matrix.
+ */
+export type MatrixCell = { origin: string, resolved_on: string, count: number, case_ids: Array<number>, };
+
 export type MergeOutcome = { into: number, merged: Array<number>, conversations_moved: number, notes_moved: number, follow_ups_moved: number, event_id: number, };
 
 export type MessageView = { id: number, conversation_id: number, channel: string, direction: string, visibility: string, external_id: string, author: ContactRef | null, recipients: Array<Recipient>, subject: string | null, sent_at: number, unread: boolean, snippet: string, text: string, html: string | null, has_remote_content: boolean, attachments: Array<AttachmentView>, };
@@ -759,6 +883,11 @@ include_sent: boolean, };
  * A pending response and its due time, for the inbox and notifications.
  */
 export type PendingResponse = { case_id: number, subject: string | null, priority: string, status: string, due_at: number, basis: TargetBasis, visibility: string, channel: string, };
+
+/**
+ * One bucket of the time axis: local dates `start` to `end` inclusive.
+ */
+export type Period = { start: string, end: string, start_ms: number, end_ms: number, };
 
 export type Priority = "low" | "normal" | "high" | "urgent";
 
@@ -885,7 +1014,27 @@ export type QueuedItem = { outbox_id: number, account: string, channel: string,
  */
 kind: string, text: string, };
 
+export type ReasonCount = { 
+/**
+ * phone_tree, earlier_channel_failed, faster, prefers_channel, other.
+ */
+reason: string, count: number, case_ids: Array<number>, };
+
 export type Recipient = { kind: string, name: string | null, address: string, };
+
+export type RepeatContact = { contact_id: number, name: string | null, address: string | null, 
+/**
+ * Every case of theirs that began in the range, oldest first.
+ */
+cases: Array<CustomerCase>, 
+/**
+ * The channels those cases came in on, most used first.
+ */
+channels: Array<string>, case_ids: Array<number>, 
+/**
+ * Those of the cases flagged as repeats.
+ */
+repeat_case_ids: Array<number>, };
 
 export type RepeatInfo = { repeat: boolean, 
 /**
@@ -913,6 +1062,70 @@ message_id: number,
  * The reply's Message-ID (without angle brackets), also the outbox idempotency key.
  */
 external_id: string, account: string, from: string, to: string, subject: string, case_status: string, };
+
+/**
+ * A number and exactly the cases behind it.
+ */
+export type ReportCount = { count: number, case_ids: Array<number>, };
+
+export type ReportFixParams = { 
+/**
+ * "Name" or "Parent › Name"; must be marked fixed.
+ */
+root_cause: string, 
+/**
+ * Weeks on each side of the fix (default 4).
+ */
+weeks?: number | null, 
+/**
+ * Only cases that began on these channels.
+ */
+channels: Array<string>, };
+
+/**
+ * What every report over a date range takes.
+ */
+export type ReportRange = { 
+/**
+ * First day, `YYYY-MM-DD` in the workspace time zone (default: 27 days before `to`).
+ */
+from?: string | null, 
+/**
+ * Last day, included (default: today).
+ */
+to?: string | null, 
+/**
+ * Only cases that began on these channels (`email`, `bluesky`, …); empty for all.
+ */
+channels: Array<string>, 
+/**
+ * Only cases with these root causes ("Name" or "Parent › Name"; a parent includes its
+ * children); empty for all.
+ */
+root_causes: Array<string>, };
+
+export type ReportRootCausesParams = { 
+/**
+ * `day` or `week` (default).
+ */
+by?: string | null, 
+/**
+ * First day, `YYYY-MM-DD` in the workspace time zone (default: 27 days before `to`).
+ */
+from?: string | null, 
+/**
+ * Last day, included (default: today).
+ */
+to?: string | null, 
+/**
+ * Only cases that began on these channels (`email`, `bluesky`, …); empty for all.
+ */
+channels: Array<string>, 
+/**
+ * Only cases with these root causes ("Name" or "Parent › Name"; a parent includes its
+ * children); empty for all.
+ */
+root_causes: Array<string>, };
 
 export type ResponseClock = { state: ResponseState, due_at: number | null, responded_at: number | null, basis: TargetBasis, 
 /**
@@ -1002,9 +1215,40 @@ status: string,
 /**
  * What was fixed (kept with `fixed`).
  */
-note?: string | null, };
+note?: string | null, 
+/**
+ * With `fixed`: the day the fix really happened, `YYYY-MM-DD` (its start in the workspace
+ * time zone) or an RFC 3339 time; default now. Not in the future.
+ */
+fixed_on?: string | null, };
 
 export type RootCauseSetStatusResult = { from: string, root_cause: RootCause, changed: boolean, };
+
+export type RootCauseTrends = { 
+/**
+ * First and last local date of the range (inclusive), and of the previous period.
+ */
+from: string, to: string, previous_from: string, previous_to: string, by: Bucket, time_zone: string, periods: Array<Period>, 
+/**
+ * Channels of origin that occur, most cases first.
+ */
+channels: Array<string>, 
+/**
+ * Most cases first (then by path).
+ */
+causes: Array<CauseTrend>, 
+/**
+ * Cases in the range with no root cause (only when no root-cause filter is given).
+ */
+untagged: ReportCount, 
+/**
+ * Up to five causes with the largest increase, largest first.
+ */
+risers: Array<TrendChange>, 
+/**
+ * Up to five causes with the largest decrease, largest first.
+ */
+fallers: Array<TrendChange>, };
 
 export type RuleIdParams = { rule_id: number, };
 
@@ -1126,7 +1370,7 @@ quarantined: number, cursor: JsonValue | null, };
 /**
  * Overall state of an account, derived from its streams.
  */
-export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled" | "demo" | "local";
+export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled";
 
 export type TagResult = { case_id: number, root_cause: string, 
 /**
@@ -1138,6 +1382,12 @@ added: boolean, };
  * How a target's minutes are counted.
  */
 export type TargetBasis = "business" | "calendar";
+
+export type TargetShare = { met: ReportCount, missed: ReportCount, 
+/**
+ * met / (met + missed); null when no clock was decided.
+ */
+share: number | null, };
 
 export type Template = { id: number, name: string, 
 /**
@@ -1165,20 +1415,9 @@ export type TemplateRenderParams = { name: string, case_id: number,
  */
 channel?: string | null, 
 /**
- * `public` or `private`; default: the visibility of the conversation a reply on that
- * channel answers (the case's newest inbound message there).
+ * `public` or `private`.
  */
-visibility?: string | null, 
-/**
- * Preview a take-offline acknowledgement: `email`, `dm` or `phone` gives
- * `{offline_route}` its words.
- */
-offline_via?: string | null, 
-/**
- * With `offline_via` phone: the call's duration (`12m`) and outcome, which decide between
- * "we've called you", "we'll call you" and "please call us back".
- */
-call_duration?: string | null, call_outcome?: string | null, };
+visibility?: string | null, };
 
 export type TemplateRenderResult = { template: string, 
 /**
@@ -1205,6 +1444,24 @@ variant: string, body: string, };
  */
 export type TimelineItem = { "type": "message", at: number, message: MessageView, call_duration_s: number | null, call_outcome: string | null, } | { "type": "note", at: number, note: NoteView, } | { "type": "event", at: number, event: HistoryEntry, };
 
+/**
+ * One bar: a cause's cases in one period, and the same cases split by channel of origin.
+ */
+export type TrendBucket = { count: number, case_ids: Array<number>, 
+/**
+ * Only channels with cases, in the order of `RootCauseTrends.channels`.
+ */
+by_channel: Array<ChannelCount>, };
+
+/**
+ * A rise or fall against the previous period.
+ */
+export type TrendChange = { root_cause_id: number, path: string, current: number, previous: number, change: number, 
+/**
+ * `change / previous` as a percentage; null when there were none before.
+ */
+change_pct: number | null, };
+
 export type UndoLastParams = { 
 /**
  * Undo the last action on this case; without it, the last action anywhere.
@@ -1223,16 +1480,16 @@ undo_event: number, kind: string, case_id: number | null,
 /**
  * What was undone, in words.
  */
-summary: string, 
-/**
- * What things are back to, in words ("case #3 is open again").
- */
-restored: string, };
+summary: string, };
+
+export type Verdict = "fewer" | "no_clear_change" | "more" | "too_early";
 
 /**
  * The open ranges of each weekday; an empty list means closed all day.
  */
 export type WeekSchedule = { mon: Array<OpenRange>, tue: Array<OpenRange>, wed: Array<OpenRange>, thu: Array<OpenRange>, fri: Array<OpenRange>, sat: Array<OpenRange>, sun: Array<OpenRange>, };
+
+export type WithinTarget = { public: TargetShare, private: TargetShare, };
 
 export type WokenCase = { case_id: number, snoozed_until: number, };
 

@@ -1,0 +1,251 @@
+//! The rows reports are computed from (`core::reports`): one [`CaseFact`] per case, the
+//! taxonomy, response clocks, reopen events, contacts. Read-only.
+//!
+//! Facts are read for the cases that *began* in a window (`cases.created_at`, the first
+//! message's time), so a report over one month reads one month of cases (index
+//! `cases_created`). Where a case began and where it was resolved are derived from its messages
+//! in one ordered pass (see [`fold_messages`]).
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, params_from_iter};
+use switchboard_core::reports::channels::ClockFact;
+use switchboard_core::reports::customers::ContactFact;
+use switchboard_core::reports::{CaseFact, CauseNode, place};
+
+use crate::Result;
+use crate::taxonomy::PATH_SEP;
+
+/// The ids of the cases flagged as repeat contacts, as a subquery. The ONE place reports and
+/// the `repeat` case filter read how repeat contact is stored.
+pub const REPEAT_CASE_IDS: &str = "SELECT id FROM cases WHERE repeat_of IS NOT NULL";
+
+/// Which cases to read.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Cases that began in `[start, end)`.
+    Began(i64, i64),
+    /// These cases.
+    Ids(Vec<i64>),
+}
+
+impl Selection {
+    /// A SQL condition over the alias `c`, with its arguments.
+    fn sql(&self) -> (String, Vec<i64>) {
+        match self {
+            Selection::Began(a, b) => (
+                "c.merged_into IS NULL AND c.created_at >= ?1 AND c.created_at < ?2".into(),
+                vec![*a, *b],
+            ),
+            Selection::Ids(ids) => {
+                let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
+                (
+                    format!("c.merged_into IS NULL AND c.id IN ({})", marks.join(",")),
+                    ids.clone(),
+                )
+            }
+        }
+    }
+}
+
+/// One fact row per selected case, ordered by id.
+pub fn case_facts(conn: &Connection, sel: &Selection) -> Result<Vec<CaseFact>> {
+    if let Selection::Ids(ids) = sel
+        && ids.is_empty()
+    {
+        return Ok(Vec::new());
+    }
+    let (cond, args) = sel.sql();
+    let mut facts: Vec<CaseFact> = conn
+        .prepare(&format!(
+            "SELECT c.id, c.created_at, c.contact_id,
+                    CASE WHEN c.status = 'resolved' THEN c.resolved_at END,
+                    c.channel_reason, c.id IN ({REPEAT_CASE_IDS})
+               FROM cases c WHERE {cond} ORDER BY c.id"
+        ))?
+        .query_map(params_from_iter(&args), |r| {
+            Ok(CaseFact {
+                id: r.get(0)?,
+                created_at: r.get(1)?,
+                contact_id: r.get(2)?,
+                resolved_at: r.get(3)?,
+                channel_reason: r.get(4)?,
+                repeat: r.get(5)?,
+                ..Default::default()
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let index: HashMap<i64, usize> = facts.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+
+    let mut stmt = conn.prepare(&format!(
+        "SELECT cc.case_id, m.channel, conv.visibility, m.direction = 'inbound', m.sent_at
+           FROM cases c
+           JOIN case_conversations cc ON cc.case_id = c.id
+           JOIN messages m ON m.conversation_id = cc.conversation_id
+           JOIN conversations conv ON conv.id = cc.conversation_id
+          WHERE {cond}
+          ORDER BY cc.case_id, m.sent_at, m.id"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(&args))?;
+    let mut current: Option<i64> = None;
+    let mut msgs: Vec<Msg> = Vec::new();
+    let flush = |id: Option<i64>, msgs: &mut Vec<Msg>, facts: &mut Vec<CaseFact>| {
+        if let Some(id) = id
+            && let Some(&i) = index.get(&id)
+        {
+            fold_messages(&mut facts[i], msgs);
+        }
+        msgs.clear();
+    };
+    while let Some(r) = rows.next()? {
+        let case_id: i64 = r.get(0)?;
+        if current != Some(case_id) {
+            flush(current, &mut msgs, &mut facts);
+            current = Some(case_id);
+        }
+        msgs.push(Msg {
+            channel: r.get(1)?,
+            visibility: r.get(2)?,
+            inbound: r.get(3)?,
+            at: r.get(4)?,
+        });
+    }
+    flush(current, &mut msgs, &mut facts);
+
+    let mut stmt = conn.prepare(&format!(
+        "SELECT crc.case_id, crc.root_cause_id FROM cases c
+           JOIN case_root_causes crc ON crc.case_id = c.id
+          WHERE {cond} ORDER BY crc.case_id, crc.root_cause_id"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(&args))?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            facts[i].root_causes.push(r.get(1)?);
+        }
+    }
+    Ok(facts)
+}
+
+/// One message of a case, oldest first.
+struct Msg {
+    channel: String,
+    visibility: String,
+    inbound: bool,
+    at: i64,
+}
+
+/// Origin: the first message. First response: the first outbound message after the first
+/// inbound one. Taken offline: for a public origin, the first private message. Resolved on:
+/// the last outbound message at or before `resolved_at`.
+fn fold_messages(f: &mut CaseFact, msgs: &[Msg]) {
+    let Some(first) = msgs.first() else {
+        return;
+    };
+    f.origin_channel = Some(first.channel.clone());
+    f.origin = Some(place(&first.channel, &first.visibility));
+    f.first_inbound_at = msgs.iter().find(|m| m.inbound).map(|m| m.at);
+    if let Some(a) = f.first_inbound_at {
+        f.first_response_at = msgs.iter().find(|m| !m.inbound && m.at >= a).map(|m| m.at);
+    }
+    if first.visibility == "public" {
+        f.offline_to = msgs
+            .iter()
+            .find(|m| m.visibility == "private")
+            .map(|m| place(&m.channel, &m.visibility));
+    }
+    if let Some(done) = f.resolved_at {
+        f.resolved_on = msgs
+            .iter()
+            .rev()
+            .find(|m| !m.inbound && m.at <= done)
+            .map(|m| place(&m.channel, &m.visibility));
+    }
+}
+
+/// The whole taxonomy (archived causes too: old cases keep their tags).
+pub fn causes(conn: &Connection) -> Result<Vec<CauseNode>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rc.id, rc.parent_id, rc.name, p.name, rc.status, rc.fixed_at, rc.fix_note
+           FROM root_causes rc LEFT JOIN root_causes p ON p.id = rc.parent_id ORDER BY rc.id",
+    )?;
+    Ok(stmt
+        .query_map([], |r| {
+            let name: String = r.get(2)?;
+            let parent: Option<String> = r.get(3)?;
+            Ok(CauseNode {
+                id: r.get(0)?,
+                parent_id: r.get(1)?,
+                path: match parent {
+                    Some(p) => format!("{p}{PATH_SEP}{name}"),
+                    None => name,
+                },
+                status: r.get(4)?,
+                fixed_at: r.get(5)?,
+                fix_note: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Response clocks of the cases that began in `[start, end)` that were decided or can still
+/// be missed. Left out: unanswered clocks the business no longer owes (the case was marked
+/// "no reply needed", or resolved before the due time, or the clock was closed before it).
+pub fn clocks(conn: &Connection, start: i64, end: i64) -> Result<Vec<ClockFact>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.case_id, k.due_at, k.responded_at, k.visibility
+           FROM cases c JOIN response_clocks k ON k.case_id = c.id
+          WHERE c.merged_into IS NULL AND c.created_at >= ?1 AND c.created_at < ?2
+            AND NOT (k.responded_at IS NULL AND (
+                  c.no_reply_needed = 1
+               OR (c.status = 'resolved' AND c.resolved_at < k.due_at)
+               OR (k.closed_at IS NOT NULL AND k.closed_at < k.due_at)))
+          ORDER BY k.case_id, k.id",
+    )?;
+    Ok(stmt
+        .query_map([start, end], |r| {
+            Ok(ClockFact {
+                case_id: r.get(0)?,
+                due_at: r.get(1)?,
+                responded_at: r.get(2)?,
+                visibility: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every reopen (a status change from resolved to another status) in `[start, end)`: (case, at).
+pub fn reopens(conn: &Connection, start: i64, end: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.case_id, e.at FROM events e
+          WHERE e.kind = 'status' AND e.undone_by IS NULL AND e.case_id IS NOT NULL
+            AND e.at >= ?1 AND e.at < ?2
+            AND json_extract(e.data, '$.from') = 'resolved'
+            AND json_extract(e.data, '$.to') <> 'resolved'
+          ORDER BY e.at, e.id",
+    )?;
+    Ok(stmt
+        .query_map([start, end], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Names and first address of these contacts.
+pub fn contacts(conn: &Connection, ids: &[i64]) -> Result<Vec<ContactFact>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ct.id, ct.display_name,
+                (SELECT coalesce(i.handle, i.external_id) FROM identities i
+                  WHERE i.contact_id = ct.id ORDER BY i.id LIMIT 1)
+           FROM contacts ct WHERE ct.id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut rows = stmt.query([id])?;
+        if let Some(r) = rows.next()? {
+            out.push(ContactFact {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                address: r.get(2)?,
+            });
+        }
+    }
+    Ok(out)
+}
