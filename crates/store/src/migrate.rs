@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_workflow",
         include_str!("migrations/0007_workflow.sql"),
     ),
+    (
+        "0013_search_notes",
+        include_str!("migrations/0013_search_notes.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {
