@@ -47,6 +47,8 @@ pub fn run_serve(data_dir: &Path, a: ServeArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
+        // Our own URL and token, written with `?` so a closed stdout is an error, not a panic.
+        #[allow(clippy::disallowed_methods)]
         let mut out = std::io::stdout().lock();
         if a.json {
             writeln!(
@@ -115,11 +117,14 @@ pub fn run_demo(data_dir: &Path, a: DemoArgs) -> anyhow::Result<()> {
     let now = switchboard_api::Clock::now(&SystemClock);
     let summary = switchboard_api::demo::write_demo(&dir, a.cases, now)?;
     if a.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        say!("{}", serde_json::to_string(&summary)?);
     } else {
-        println!(
+        say!(
             "Wrote a demo workspace to {}: {} cases, {} messages, {} accounts (sample data, never synced)",
-            summary.data_dir, summary.cases, summary.messages, summary.accounts
+            summary.data_dir,
+            summary.cases,
+            summary.messages,
+            summary.accounts
         );
     }
     Ok(())

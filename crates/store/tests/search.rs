@@ -260,8 +260,7 @@ fn snippets_keep_the_punctuation_of_the_message() {
     .unwrap();
     let hits = search(s.conn(), "refund", SearchOrder::Relevance, 10).unwrap();
     assert_eq!(
-        hits[0].snippet,
-        "…didn't arrive (yet?). [Refund], please!",
+        hits[0].snippet, "…didn't arrive (yet?). [Refund], please!",
         "four words of context before the match, with their punctuation"
     );
     let hits = search(s.conn(), "order", SearchOrder::Relevance, 10).unwrap();
