@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::{CaseStatus, Wake};
 use switchboard_store::cases::{self, CaseFilter};
 pub use switchboard_store::cases::{CaseSummary, ContactRef, MessageView, NoteView};
-pub use switchboard_store::search::SearchOrder;
 use switchboard_store::search::{self, SearchHit};
+pub use switchboard_store::search::{HitKind, SearchOrder};
 use switchboard_store::taxonomy;
 
 use crate::{ApiError, Ctx, Result};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_store::contacts;
 pub use switchboard_store::contacts::{
     ContactCase, ContactDetail, ContactMergeOutcome, ContactSplitOutcome, ContactSuggestion,
-    IdentityView, MatchReason,
+    IdentityView, MatchReason, SuggestedContact,
 };
 
 use crate::{ApiError, Ctx, Result};

@@ -548,3 +548,79 @@ fn a_logged_call_is_on_the_timeline_with_duration_and_outcome() {
     );
     assert!(t.items.windows(2).all(|w| w[0].at() <= w[1].at()));
 }
+
+fn email_from(ctx: &Ctx, address: &str, name: &str, at: i64) -> i64 {
+    arrive(
+        ctx,
+        Msg {
+            channel: "email",
+            external_id: address,
+            handle: address,
+            name,
+            visibility: Visibility::Private,
+            text: "About my order",
+            at,
+        },
+    )
+    .2
+}
+
+#[test]
+fn same_surname_with_addresses_that_read_alike_is_suggested_with_both_sides_shown() {
+    let (_d, ctx) = ctx();
+    let margaret = email_from(&ctx, "mdunn@example.com", "Margaret Dunn", T0);
+    let maggie = email_from(&ctx, "maggie.dunn@mail.example", "Maggie Dunn", T0 + HOUR);
+    // Same surname, an address that says nothing about her name: not suggested.
+    let other_dunn = email_from(
+        &ctx,
+        "orders@hardware.example",
+        "Maureen Dunn",
+        T0 + 2 * HOUR,
+    );
+    let paul = email_from(&ctx, "pdunn@example.com", "Paul Dunn", T0 + 3 * HOUR);
+
+    let s = contact::contact_suggestions(
+        &ctx,
+        &ContactSuggestionsParams {
+            contact_id: Some(margaret),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.len(), 1, "only Maggie: {s:#?}");
+    let x = &s[0];
+    assert_eq!(
+        (x.contact_id, x.other_id, x.reason),
+        (margaret, maggie, MatchReason::SameSurname)
+    );
+    assert_eq!(
+        x.detail,
+        "\"Margaret Dunn\" <mdunn@example.com> and \"Maggie Dunn\" <maggie.dunn@mail.example>: \
+         same surname, both addresses read as \"M. Dunn\""
+    );
+    assert_eq!(x.contact.id, margaret);
+    assert_eq!(x.contact.display_name.as_deref(), Some("Margaret Dunn"));
+    assert_eq!(
+        x.contact
+            .identities
+            .iter()
+            .map(|i| (i.channel.as_str(), i.external_id.as_str()))
+            .collect::<Vec<_>>(),
+        [("email", "mdunn@example.com")],
+        "each side shows its channels and handles"
+    );
+    assert_eq!(x.other.id, maggie);
+    assert_eq!(
+        x.other.identities[0].external_id,
+        "maggie.dunn@mail.example"
+    );
+
+    let all =
+        contact::contact_suggestions(&ctx, &ContactSuggestionsParams { contact_id: None }).unwrap();
+    for stranger in [other_dunn, paul] {
+        assert!(
+            all.iter()
+                .all(|x| x.contact_id != stranger && x.other_id != stranger),
+            "a shared surname alone suggests nothing: {all:#?}"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! The store is built by ingesting generated messages directly (no MIME), in large batches.
 //! Bodies plant words with known frequencies (see `words.rs`), so every query class has a
 //! known size: common words in ~30% of messages, mid-frequency words in 0.5–3%, rare words in
-//! ~10 messages, a unique token per message, and sender names in the participants column.
+//! ~10 messages, a unique token per message, and sender names in the sender column.
 //! The built database is kept in `--db-dir` with a marker file, so `--reuse` skips the build.
 
 use std::path::{Path, PathBuf};

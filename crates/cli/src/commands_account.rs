@@ -114,7 +114,7 @@ pub fn run_add_imap(ctx: &Ctx, a: ImapAddArgs) -> anyhow::Result<()> {
     if a.json {
         crate::print_json(&info)?;
     } else {
-        println!(
+        say!(
             "Added account {} ({}, {}): signed in; password saved in the OS keychain. Run `switchboard sync` to fetch mail.",
             info.name,
             info.address.as_deref().unwrap_or("-"),
@@ -130,7 +130,7 @@ fn when(t: Option<i64>) -> String {
 
 pub fn print_accounts(list: &[AccountInfo]) {
     if list.is_empty() {
-        println!("No accounts. Add one with `switchboard account add imap`.");
+        say!("No accounts. Add one with `switchboard account add imap`.");
         return;
     }
     for a in list {
@@ -144,7 +144,7 @@ pub fn print_accounts(list: &[AccountInfo]) {
                 when(h.last_success_at)
             ),
         };
-        println!(
+        say!(
             "{}  {}  {}  {:?}  {}  {sync}",
             a.name,
             a.kind,
@@ -174,7 +174,7 @@ pub fn print_accounts(list: &[AccountInfo]) {
                     line.push_str(&format!("; next try {}", iso(b)));
                 }
             }
-            println!("{line}");
+            say!("{line}");
         }
     }
 }
@@ -191,7 +191,7 @@ pub fn run_list(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
 
 pub fn run_remove(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     account::account_remove(ctx, name)?;
-    println!(
+    say!(
         "Removed account {name}: its password is deleted from the keychain; its messages and cases stay."
     );
     Ok(())
@@ -246,10 +246,10 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
         }
         SyncEvent::NewMail { account, mail } if !a.once => {
             if json {
-                bar.suspend(|| println!("{}", serde_json::to_string(e).unwrap_or_default()));
+                bar.suspend(|| say!("{}", serde_json::to_string(e).unwrap_or_default()));
             } else {
                 bar.suspend(|| {
-                    println!(
+                    say!(
                         "{account}: new mail in {}: {} — {} (case #{}{})",
                         mail.folder,
                         mail.from.as_deref().unwrap_or("(no sender)"),
@@ -267,10 +267,10 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
             retry_in_ms,
         } if !a.once => {
             if json {
-                bar.suspend(|| println!("{}", serde_json::to_string(e).unwrap_or_default()));
+                bar.suspend(|| say!("{}", serde_json::to_string(e).unwrap_or_default()));
             } else {
                 bar.suspend(|| {
-                    eprintln!(
+                    say_err!(
                         "{account}: sync failed ({class}): {message}{}",
                         retry_in_ms
                             .map(|ms| format!("; retrying in {} s", ms / 1000))
@@ -302,13 +302,13 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
         } else {
             for r in &result.accounts {
                 match (&r.report, &r.error) {
-                    (Some(rep), _) => println!(
+                    (Some(rep), _) => say!(
                         "{}: synced in {:.1} s: {}",
                         r.account,
                         rep.elapsed_ms as f64 / 1000.0,
                         folder_summary(rep)
                     ),
-                    (None, Some(err)) => println!(
+                    (None, Some(err)) => say!(
                         "{}: FAILED ({}): {err}",
                         r.account,
                         r.error_class.map(|c| c.to_string()).unwrap_or_default()
@@ -326,7 +326,7 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
                                     )
                                 })
                                 .collect();
-                            println!("{}: synced: {}", r.account, parts.join("; "));
+                            say!("{}: synced: {}", r.account, parts.join("; "));
                         }
                     }
                 }
@@ -361,7 +361,7 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
 
     let (_handle, stop) = apisync::stop_handle();
     if !json {
-        eprintln!("Watching for new mail (Ctrl-C to stop)…");
+        say_err!("Watching for new mail (Ctrl-C to stop)…");
     }
     // While watching, the outbox is flushed every half minute on a second thread, so a reply
     // written offline goes out soon after the network is back.
@@ -380,7 +380,7 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
                             crate::commands_outbox::print_flush(&r);
                         }
                     }
-                    Err(e) => eprintln!("outbox: {}", e.message),
+                    Err(e) => say_err!("outbox: {}", e.message),
                 }
                 for _ in 0..30 {
                     if !watching.load(std::sync::atomic::Ordering::Relaxed) {

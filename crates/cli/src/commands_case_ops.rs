@@ -7,6 +7,7 @@ use switchboard_api::contact;
 use switchboard_api::history::{self, HistoryEntry, UndoLastParams};
 use switchboard_api::{Ctx, plural};
 
+use crate::output::{cut, one_line};
 use crate::print_json;
 
 fn when(ms: i64) -> String {
@@ -17,17 +18,6 @@ fn when(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| ms.to_string())
-}
-
-fn one_line(s: &str, n: usize) -> String {
-    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() <= n {
-        s
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,14 +96,14 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 match (r.from_case, r.from_case_merged) {
-                    (Some(f), true) => println!(
+                    (Some(f), true) => say!(
                         "Linked conversation {conversation_id} to case #{case_id}; case #{f} had nothing left and is merged into it"
                     ),
-                    (Some(f), false) => println!(
+                    (Some(f), false) => say!(
                         "Moved conversation {conversation_id} from case #{f} to case #{case_id}"
                     ),
                     (None, _) => {
-                        println!("Linked conversation {conversation_id} to case #{case_id}")
+                        say!("Linked conversation {conversation_id} to case #{case_id}")
                     }
                 }
             }
@@ -133,7 +123,7 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!(
+                say!(
                     "Conversation {conversation_id} is now case #{} (was on case #{case_id})",
                     r.new_case_id
                 );
@@ -145,7 +135,7 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 let ids: Vec<String> = r.merged.iter().map(|i| format!("#{i}")).collect();
-                println!(
+                say!(
                     "Merged {} into case #{into}: {}, {}, {} moved",
                     ids.join(", "),
                     plural(r.conversations_moved, "conversation", "conversations"),
@@ -170,7 +160,7 @@ pub fn run_case(ctx: &Ctx, cmd: CaseOps) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 let ids: Vec<String> = r.conversation_ids.iter().map(i64::to_string).collect();
-                println!(
+                say!(
                     "Split {} {} off case #{case_id} into new case #{}",
                     if ids.len() == 1 {
                         "conversation"
@@ -218,8 +208,8 @@ fn print_item(item: &TimelineItem) {
             let who = m
                 .author
                 .as_ref()
-                .and_then(|a| a.name.clone().or(a.address.clone()))
-                .unwrap_or_else(|| "?".into());
+                .and_then(|a| a.name.as_deref().or(a.address.as_deref()))
+                .map_or_else(|| "?".into(), |w| cut(w, 40));
             let call = match (call_duration_s, call_outcome) {
                 (Some(d), o) => format!(
                     " [call {}m{:02}s{}]",
@@ -230,18 +220,18 @@ fn print_item(item: &TimelineItem) {
                 (None, Some(o)) => format!(" [{o}]"),
                 _ => String::new(),
             };
-            println!(
+            say!(
                 "{}  {} {} {} (conversation {}) {who}{call}: {}",
                 when(*at),
                 m.channel,
                 m.visibility,
                 m.direction,
                 m.conversation_id,
-                one_line(&m.snippet, 70)
+                cut(&m.snippet, 70)
             );
         }
         TimelineItem::Note { at, note } => {
-            println!("{}  note: {}", when(*at), one_line(&note.body, 80));
+            say!("{}  note: {}", when(*at), cut(&note.body, 80));
         }
         TimelineItem::Event { event, .. } => print_event(event),
     }
@@ -257,7 +247,7 @@ fn print_event(e: &HistoryEntry) {
         Some(u) => format!(" [undone by event {u}]"),
         None => String::new(),
     };
-    println!(
+    say!(
         "{}  {} — {}{device}{undone}",
         when(e.at),
         e.summary,
@@ -288,8 +278,8 @@ fn run_undo(ctx: &Ctx, case_id: Option<i64>, json: bool) -> anyhow::Result<()> {
         print_json(&r)?;
     } else {
         match r.case_id {
-            Some(c) => println!("Undid on case #{c}: {} ({})", r.summary, r.restored),
-            None => println!("Undid: {} ({})", r.summary, r.restored),
+            Some(c) => say!("Undid on case #{c}: {} ({})", r.summary, r.restored),
+            None => say!("Undid: {} ({})", r.summary, r.restored),
         }
     }
     Ok(())
@@ -343,6 +333,27 @@ pub enum ContactCommand {
     },
 }
 
+/// `  3  Margaret Dunn: email mdunn@example.com, bluesky maggie.bsky.social`
+fn print_suggested_side(c: &contact::SuggestedContact) {
+    let handles: Vec<String> = c
+        .identities
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.channel,
+                one_line(i.handle.as_deref().unwrap_or(&i.external_id))
+            )
+        })
+        .collect();
+    say!(
+        "  {:>5}  {}: {}",
+        c.id,
+        one_line(c.display_name.as_deref().unwrap_or("(no name)")),
+        handles.join(", ")
+    );
+}
+
 pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
     match cmd {
         ContactCommand::Show { id, json } => {
@@ -358,10 +369,10 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
             if c.do_not_engage {
                 flags.push("do not engage");
             }
-            println!(
+            say!(
                 "Contact {}: {}{}",
                 c.id,
-                c.display_name.as_deref().unwrap_or("(no name)"),
+                one_line(c.display_name.as_deref().unwrap_or("(no name)")),
                 if flags.is_empty() {
                     String::new()
                 } else {
@@ -369,31 +380,31 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
                 }
             );
             if let Some(m) = c.merged_into {
-                println!("  merged into contact {m}");
+                say!("  merged into contact {m}");
             }
-            println!("Identities:");
+            say!("Identities:");
             for i in &c.identities {
-                println!(
+                say!(
                     "  {:>5}  {:<9} {}{}",
                     i.id,
                     i.channel,
-                    i.handle.as_deref().unwrap_or(&i.external_id),
+                    one_line(i.handle.as_deref().unwrap_or(&i.external_id)),
                     if i.handle.as_deref().is_some_and(|h| h != i.external_id) {
-                        format!(" ({})", i.external_id)
+                        format!(" ({})", one_line(&i.external_id))
                     } else {
                         String::new()
                     }
                 );
             }
-            println!("Cases:");
+            say!("Cases:");
             for k in &c.cases {
-                println!(
+                say!(
                     "  #{:<5} {:<9} {:<16} {}  {}",
                     k.id,
                     k.status,
                     k.channels.join(","),
                     k.last_message_at.map(when).unwrap_or_default(),
-                    one_line(k.subject.as_deref().unwrap_or(""), 50)
+                    cut(k.subject.as_deref().unwrap_or(""), 50)
                 );
             }
         }
@@ -405,18 +416,24 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&s)?;
             } else if s.is_empty() {
-                println!("No suggested merges");
+                say!("No suggested merges");
             } else {
                 for x in &s {
                     let reason = match x.reason {
                         contact::MatchReason::SameEmail => "same email address",
                         contact::MatchReason::SameHandle => "same handle",
                         contact::MatchReason::SimilarName => "similar name",
+                        contact::MatchReason::SameSurname => "same surname, similar address",
                     };
-                    println!(
+                    say!(
                         "contacts {} and {}: {reason}: {}",
-                        x.contact_id, x.other_id, x.detail
+                        x.contact_id,
+                        x.other_id,
+                        one_line(&x.detail)
                     );
+                    for side in [&x.contact, &x.other] {
+                        print_suggested_side(side);
+                    }
                 }
             }
         }
@@ -426,7 +443,7 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 let ids: Vec<String> = r.merged.iter().map(i64::to_string).collect();
-                println!(
+                say!(
                     "Merged {} {} into contact {into}: {}, {} moved",
                     if ids.len() == 1 {
                         "contact"
@@ -454,7 +471,7 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!(
+                say!(
                     "Split into new contact {} with {} and {}",
                     r.new_contact_id,
                     plural(r.identity_ids.len(), "identity", "identities"),
@@ -479,9 +496,11 @@ pub fn run_contact(ctx: &Ctx, cmd: ContactCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!(
+                say!(
                     "Contact {}: vip {}, do not engage {}",
-                    r.contact_id, r.vip, r.do_not_engage
+                    r.contact_id,
+                    r.vip,
+                    r.do_not_engage
                 );
             }
         }

@@ -56,14 +56,14 @@ pub fn run_add(ctx: &Ctx, a: MastodonAddArgs) -> anyhow::Result<()> {
                 open_browser: None,
             },
         )?;
-        eprintln!(
+        say_err!(
             "Sign in in your browser. If it does not open, visit:\n\n  {}\n",
             begin.authorize_url
         );
         if !a.no_browser
             && let Err(e) = oauth_account::open_browser(&begin.authorize_url)
         {
-            eprintln!("(could not open a browser: {e})");
+            say_err!("(could not open a browser: {e})");
         }
         mastodon::mastodon_sign_in_finish(
             ctx,
@@ -76,9 +76,12 @@ pub fn run_add(ctx: &Ctx, a: MastodonAddArgs) -> anyhow::Result<()> {
     if a.json {
         return print_json(&r);
     }
-    println!(
+    say!(
         "Added Mastodon account {:?} ({} on {}; posts up to {} characters)",
-        r.name, r.acct, r.server, r.max_characters
+        r.name,
+        r.acct,
+        r.server,
+        r.max_characters
     );
     Ok(())
 }

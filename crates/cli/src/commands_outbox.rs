@@ -77,9 +77,12 @@ pub fn run_reply(ctx: &Ctx, a: ReplyArgs) -> anyhow::Result<()> {
     if a.json {
         print_json(&r)?;
     } else {
-        println!(
+        say!(
             "Queued reply {} to {} on case #{} (case is now {}); `switchboard outbox flush` or `switchboard sync` sends it",
-            r.outbox_id, r.to, r.case_id, r.case_status
+            r.outbox_id,
+            r.to,
+            r.case_id,
+            r.case_status
         );
     }
     Ok(())
@@ -106,11 +109,11 @@ pub fn run_outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
                 return print_json(&list);
             }
             if list.is_empty() {
-                println!("The outbox is empty.");
+                say!("The outbox is empty.");
             }
             for e in &list {
                 let case = e.case_id.map(|c| format!("case #{c}")).unwrap_or_default();
-                println!(
+                say!(
                     "{:>5}  {:<8} {}  {} → {}  {}",
                     e.id,
                     if e.discarded {
@@ -124,17 +127,17 @@ pub fn run_outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
                     case
                 );
                 if let Some(s) = &e.subject {
-                    println!("       {s}");
+                    say!("       {s}");
                 }
                 if let Some(err) = &e.last_error {
                     let class = e.error_class.as_deref().unwrap_or("-");
-                    println!("       last error ({class}): {err}");
+                    say!("       last error ({class}): {err}");
                 }
                 if let (Some(next), "queued") = (e.next_attempt_at, e.state.as_str()) {
-                    println!("       next attempt: {}", when(next));
+                    say!("       next attempt: {}", when(next));
                 }
                 if let Some(h) = &e.hint {
-                    println!("       {h}");
+                    say!("       {h}");
                 }
             }
         }
@@ -152,14 +155,14 @@ pub fn run_outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
         }
         OutboxCommand::Retry { id } => {
             let e = api::outbox::outbox_retry(ctx, id)?;
-            println!(
+            say!(
                 "Outbox item {} is queued again; `switchboard outbox flush` sends it",
                 e.id
             );
         }
         OutboxCommand::Discard { id } => {
             let e = api::outbox::outbox_discard(ctx, id)?;
-            println!(
+            say!(
                 "Discarded outbox item {}; it stays on case {} marked as not sent",
                 e.id,
                 e.case_id
@@ -174,42 +177,44 @@ pub fn run_outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
 /// The one-paragraph summary of a flush.
 pub fn print_flush(r: &api::outbox::FlushReport) {
     if r.busy {
-        println!("Another Switchboard process is sending the outbox right now; nothing done.");
+        say!("Another Switchboard process is sending the outbox right now; nothing done.");
         return;
     }
     let n = r.sent.len() + r.reconciled.len();
     if n == 0 && r.unknown.is_empty() && r.deferred.is_empty() && r.failed.is_empty() {
-        println!("Nothing to send.");
+        say!("Nothing to send.");
         return;
     }
-    println!("Sent {n} repl{}.", if n == 1 { "y" } else { "ies" });
+    say!("Sent {n} repl{}.", if n == 1 { "y" } else { "ies" });
     for o in &r.deferred {
-        println!(
+        say!(
             "Not sent yet ({}), will retry: #{}: {}",
-            o.class, o.id, o.error
+            o.class,
+            o.id,
+            o.error
         );
     }
     for o in &r.failed {
-        println!("Failed: #{}: {}", o.id, o.error);
+        say!("Failed: #{}: {}", o.id, o.error);
     }
     for o in &r.unknown {
-        println!(
+        say!(
             "Unknown: #{}: {}",
             o.id,
             o.error.replace("ID", &o.id.to_string())
         );
     }
     for o in &r.warnings {
-        println!("Warning: #{}: {}", o.id, o.error);
+        say!("Warning: #{}: {}", o.id, o.error);
     }
 }
 
 pub fn run_account_oauth(ctx: &Ctx, provider: &str, a: OAuthAddArgs) -> anyhow::Result<()> {
     let no_browser = a.no_browser;
     let open = move |url: &str| {
-        eprintln!("Sign in in your browser. If it does not open, visit:\n\n  {url}\n");
+        say_err!("Sign in in your browser. If it does not open, visit:\n\n  {url}\n");
         if !no_browser && let Err(e) = api::oauth_account::open_browser(url) {
-            eprintln!("(could not open a browser: {e})");
+            say_err!("(could not open a browser: {e})");
         }
     };
     let r = api::oauth_account::account_add_oauth(
@@ -222,7 +227,7 @@ pub fn run_account_oauth(ctx: &Ctx, provider: &str, a: OAuthAddArgs) -> anyhow::
         },
         &open,
     )?;
-    println!(
+    say!(
         "Added {} account {:?} ({}){}",
         r.provider,
         r.name,

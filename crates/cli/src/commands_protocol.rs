@@ -297,10 +297,10 @@ fn describe(r: &Rule) -> String {
 
 fn print_rules(rules: &[Rule]) {
     if rules.is_empty() {
-        println!("No protocol rules.");
+        say!("No protocol rules.");
     }
     for (i, r) in rules.iter().enumerate() {
-        println!(
+        say!(
             "{:>2}. [{}] {}{}  {}",
             i + 1,
             r.id.unwrap_or_default(),
@@ -313,11 +313,11 @@ fn print_rules(rules: &[Rule]) {
 
 fn print_evaluation(ev: &Evaluation) {
     if ev.fired.is_empty() {
-        println!("No rule fires.");
+        say!("No rule fires.");
         return;
     }
     for f in &ev.fired {
-        println!("Fires: {} — because {}", f.name, f.reasons.join(", "));
+        say!("Fires: {} — because {}", f.name, f.reasons.join(", "));
     }
     let a = &ev.actions;
     let tmp = Rule {
@@ -328,7 +328,7 @@ fn print_evaluation(ev: &Evaluation) {
         actions: a.clone(),
     };
     let d = describe(&tmp);
-    println!("Result: {}", d.split_once("→ ").map(|x| x.1).unwrap_or(&d));
+    say!("Result: {}", d.split_once("→ ").map(|x| x.1).unwrap_or(&d));
 }
 
 fn find_rule(ctx: &Ctx, id: i64) -> anyhow::Result<Rule> {
@@ -360,7 +360,7 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                print!("{}", proto::render_rules(std::slice::from_ref(&r))?);
+                crate::output::emit_block(&proto::render_rules(std::slice::from_ref(&r))?);
             }
         }
         ProtocolCommand::Add {
@@ -377,7 +377,7 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
             };
             rule.apply(&mut r)?;
             let out = proto::protocol_save(ctx, &ProtocolSaveParams { rule: r, position })?;
-            println!(
+            say!(
                 "Added rule {} {:?} at position {}",
                 out.rule.id.unwrap_or_default(),
                 out.rule.name,
@@ -413,7 +413,7 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
                     position: None,
                 },
             )?;
-            println!("Saved rule {id}: {}", describe(&out.rule));
+            say!("Saved rule {id}: {}", describe(&out.rule));
         }
         ProtocolCommand::Move { id, position } => {
             let r = proto::protocol_move(
@@ -427,7 +427,7 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
         }
         ProtocolCommand::Rm { id } => {
             let r = proto::protocol_delete(ctx, &RuleIdParams { rule_id: id })?;
-            println!("Deleted rule {id} {:?}", r.deleted.name);
+            say!("Deleted rule {id} {:?}", r.deleted.name);
         }
         ProtocolCommand::Export { out } => {
             let r = proto::protocol_export(ctx, &ProtocolExportParams {})?;
@@ -435,20 +435,21 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
                 Some(path) => {
                     std::fs::write(&path, &r.text)
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    println!(
+                    say!(
                         "Exported {} to {}",
                         plural(r.rules, "rule", "rules"),
                         path.display()
                     );
                 }
-                None => print!("{}", r.text),
+                // The rules file is data for a file or a pipe, written as it is.
+                None => crate::output::emit_data(&r.text)?,
             }
         }
         ProtocolCommand::Import { file, replace } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let r = proto::protocol_import(ctx, &ProtocolImportParams { text, replace })?;
-            println!(
+            say!(
                 "Imported {} ({}); the protocol now has {}.",
                 plural(r.imported, "rule", "rules"),
                 if replace { "replaced" } else { "appended" },
@@ -471,7 +472,7 @@ pub fn run_protocol(ctx: &Ctx, cmd: ProtocolCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!("Case {case_id}, message {}:", r.message_id);
+                say!("Case {case_id}, message {}:", r.message_id);
                 print_evaluation(&r.evaluation);
             }
         }
@@ -561,10 +562,10 @@ fn parse_ranges(s: &str) -> anyhow::Result<Vec<OpenRange>> {
 }
 
 fn print_settings(s: &ResponseSettings) {
-    println!("Time zone: {}", s.hours.time_zone);
+    say!("Time zone: {}", s.hours.time_zone);
     for d in WEEKDAYS {
         let ranges = s.hours.week.day(d);
-        println!(
+        say!(
             "  {}  {}",
             weekday_name(d),
             if ranges.is_empty() {
@@ -578,7 +579,7 @@ fn print_settings(s: &ResponseSettings) {
             }
         );
     }
-    println!(
+    say!(
         "Holidays: {}",
         if s.hours.holidays.is_empty() {
             "none".to_string()
@@ -586,11 +587,11 @@ fn print_settings(s: &ResponseSettings) {
             s.hours.holidays.join(", ")
         }
     );
-    println!(
+    say!(
         "Repeat-contact window: {}",
         plural(s.repeat_window_days, "day", "days")
     );
-    println!(
+    say!(
         "Due-soon warning: {}",
         plural(s.due_soon_minutes, "minute", "minutes")
     );
@@ -702,19 +703,19 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&r);
             }
-            println!(
+            say!(
                 "{}.",
                 plural(r.breached.len(), "new breach", "new breaches")
             );
             for b in &r.breached {
-                println!("  case {}  due {}  {}", b.case_id, iso(b.due_at), b.channel);
+                say!("  case {}  due {}  {}", b.case_id, iso(b.due_at), b.channel);
             }
-            println!(
+            say!(
                 "{} due soon.",
                 plural(r.due_soon.len(), "response", "responses")
             );
             for p in &r.due_soon {
-                println!(
+                say!(
                     "  case {}  due {}  {}  {}",
                     p.case_id,
                     iso(p.due_at),
@@ -729,9 +730,9 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
                 return print_json(&r);
             }
             if !breached {
-                println!("Pending responses: {}", r.pending.len());
+                say!("Pending responses: {}", r.pending.len());
                 for p in &r.pending {
-                    println!(
+                    say!(
                         "  case {}  due {}  {} {}  {}",
                         p.case_id,
                         iso(p.due_at),
@@ -741,9 +742,9 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
                     );
                 }
             }
-            println!("Breaches: {}", r.breaches.len());
+            say!("Breaches: {}", r.breaches.len());
             for b in &r.breaches {
-                println!(
+                say!(
                     "  case {}  due {}  {}  {} {}",
                     b.case_id,
                     iso(b.due_at),
@@ -762,7 +763,7 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
                 return print_json(&r);
             }
             let c = &r.response;
-            println!(
+            say!(
                 "Response: {}{}{}",
                 serde_json::to_value(c.state)?.as_str().unwrap_or_default(),
                 c.due_at
@@ -774,13 +775,13 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
             );
             for ev in &r.protocol {
                 for f in &ev.fired {
-                    println!("Rule {:?} fired because {}", f.name, f.reasons.join(", "));
+                    say!("Rule {:?} fired because {}", f.name, f.reasons.join(", "));
                 }
             }
             if r.repeat.repeat {
-                println!("Repeat contact; earlier cases:");
+                say!("Repeat contact; earlier cases:");
                 for e in &r.repeat.earlier {
-                    println!(
+                    say!(
                         "  case {}  {}  {}  {}",
                         e.case_id,
                         e.status,
@@ -789,7 +790,7 @@ pub fn run_sla(ctx: &Ctx, cmd: SlaCommand) -> anyhow::Result<()> {
                     );
                 }
             }
-            println!("Breaches: {}", r.breaches.len());
+            say!("Breaches: {}", r.breaches.len());
         }
     }
     Ok(())

@@ -83,7 +83,9 @@ pub enum ReportCommand {
     },
 }
 
+/// A report as CSV is data for a file or a pipe: written byte for byte.
 fn csv_out(f: impl FnOnce(&mut dyn std::io::Write) -> api::Result<()>) -> anyhow::Result<()> {
+    #[allow(clippy::disallowed_methods)]
     let mut out = std::io::stdout().lock();
     f(&mut out)?;
     Ok(())
@@ -122,7 +124,7 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             if range.format.csv {
                 return csv_out(|w| reports::root_causes_csv(&r, w));
             }
-            println!(
+            say!(
                 "Root causes {} to {} ({}), by {}; previous period {} to {}",
                 r.from,
                 r.to,
@@ -135,29 +137,29 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                 r.previous_to
             );
             if r.causes.is_empty() {
-                println!("No root causes yet.");
+                say!("No root causes yet.");
                 return Ok(());
             }
-            print!(
+            let mut header = format!(
                 "{:<36}  {:>5}  {:>5}  {:>6}",
                 "ROOT CAUSE", "CASES", "PREV", "CHANGE"
             );
             for p in &r.periods {
-                print!("  {:>5}", p.start.get(5..).unwrap_or(&p.start));
+                header.push_str(&format!("  {:>5}", p.start.get(5..).unwrap_or(&p.start)));
             }
-            println!();
+            say!("{header}");
             for c in &r.causes {
-                print!(
+                let mut row = format!(
                     "{:<36}  {:>5}  {:>5}  {:>+6}",
                     c.path, c.total.count, c.previous.count, c.change
                 );
                 for b in &c.buckets {
-                    print!("  {:>5}", b.count);
+                    row.push_str(&format!("  {:>5}", b.count));
                 }
-                println!();
+                say!("{row}");
             }
             if r.untagged.count > 0 {
-                println!("{:<36}  {:>5}", "(no root cause)", r.untagged.count);
+                say!("{:<36}  {:>5}", "(no root cause)", r.untagged.count);
             }
             for (title, list) in [("Rising", &r.risers), ("Falling", &r.fallers)] {
                 if !list.is_empty() {
@@ -165,7 +167,7 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                         .iter()
                         .map(|c| format!("{} {}→{}", c.path, c.previous, c.current))
                         .collect();
-                    println!("{title}: {}", items.join(", "));
+                    say!("{title}: {}", items.join(", "));
                 }
             }
         }
@@ -189,7 +191,7 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             if format.csv {
                 return csv_out(|w| reports::fix_csv(&r, w));
             }
-            println!(
+            say!(
                 "{} — fixed {}{}",
                 r.root_cause,
                 api::export::iso(r.fixed_at).get(..10).unwrap_or_default(),
@@ -198,21 +200,21 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                     .map(|n| format!(" ({n})"))
                     .unwrap_or_default()
             );
-            println!(
+            say!(
                 "Before: {} cases in {:.1} weeks ({:.2}/week)",
                 r.before.cases, r.before.weeks, r.before.rate_per_week
             );
-            println!(
+            say!(
                 "After:  {} cases in {:.1} weeks ({:.2}/week)",
                 r.after.cases, r.after.weeks, r.after.rate_per_week
             );
             if let (Some(ratio), Some([lo, hi])) = (r.rate_ratio, r.ci95) {
-                println!("Rate ratio {ratio:.2}, 95% interval {lo:.2}–{hi:.2}");
+                say!("Rate ratio {ratio:.2}, 95% interval {lo:.2}–{hi:.2}");
             }
-            println!("{}", r.verdict_text);
+            say!("{}", r.verdict_text);
             if !r.case_ids_after.is_empty() {
                 let ids: Vec<String> = r.case_ids_after.iter().map(|i| format!("#{i}")).collect();
-                println!("Cases after the fix: {}", ids.join(" "));
+                say!("Cases after the fix: {}", ids.join(" "));
             }
         }
         ReportCommand::Channels { range } => {
@@ -223,12 +225,12 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             if range.format.csv {
                 return csv_out(|w| reports::channels_csv(&r, w));
             }
-            println!("Channels {} to {} ({})", r.from, r.to, r.time_zone);
+            say!("Channels {} to {} ({})", r.from, r.to, r.time_zone);
             if r.channels.is_empty() {
-                println!("No cases began in this range.");
+                say!("No cases began in this range.");
                 return Ok(());
             }
-            println!(
+            say!(
                 "{:<14}  {:>5}  {:>8}  {:>5}  {:>7}  {:>8}  {:>8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>6}",
                 "CHANNEL",
                 "FOUND",
@@ -244,7 +246,7 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                 "REPEAT"
             );
             for c in &r.channels {
-                println!(
+                say!(
                     "{:<14}  {:>5}  {:>8}  {:>5}  {:>7}  {:>8}  {:>8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>6}",
                     c.channel,
                     count(&c.identified),
@@ -260,21 +262,21 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                     pct(c.repeat_rate),
                 );
             }
-            println!("(times in business hours; PUBLIC/PRIVATE: share of responses within target)");
-            println!();
-            println!("Found on → resolved on:");
+            say!("(times in business hours; PUBLIC/PRIVATE: share of responses within target)");
+            say!();
+            say!("Found on → resolved on:");
             for m in &r.matrix {
-                println!("  {:<14} → {:<14} {:>5}", m.origin, m.resolved_on, m.count);
+                say!("  {:<14} → {:<14} {:>5}", m.origin, m.resolved_on, m.count);
             }
-            println!();
-            println!("Why customers chose the channel:");
+            say!();
+            say!("Why customers chose the channel:");
             for c in &r.channels {
                 let reasons: Vec<String> = c
                     .reasons
                     .iter()
                     .map(|x| format!("{} {}", x.reason, x.count))
                     .collect();
-                println!(
+                say!(
                     "  {:<14} {} (not asked: {})",
                     c.channel,
                     if reasons.is_empty() {
@@ -294,17 +296,17 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             if range.format.csv {
                 return csv_out(|w| reports::customers_csv(&r, w));
             }
-            println!("Customers {} to {} ({})", r.from, r.to, r.time_zone);
-            println!(
+            say!("Customers {} to {} ({})", r.from, r.to, r.time_zone);
+            say!(
                 "{} unique customers, {} cases ({} repeat contacts), {} reopened",
                 r.unique_customers, r.cases.count, r.repeat_cases.count, r.reopened.count
             );
             if r.repeat_contacts.is_empty() {
-                println!("No repeat contacts.");
+                say!("No repeat contacts.");
                 return Ok(());
             }
-            println!();
-            println!(
+            say!();
+            say!(
                 "{:<32}  {:>5}  {:>6}  {:<20}  CASES",
                 "CUSTOMER", "CASES", "REPEAT", "CHANNELS"
             );
@@ -315,7 +317,7 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                     .or_else(|| c.address.clone())
                     .unwrap_or_else(|| format!("contact {}", c.contact_id));
                 let ids: Vec<String> = c.case_ids.iter().map(|i| format!("#{i}")).collect();
-                println!(
+                say!(
                     "{:<32}  {:>5}  {:>6}  {:<20}  {}",
                     who,
                     c.case_ids.len(),

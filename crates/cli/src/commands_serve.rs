@@ -47,6 +47,8 @@ pub fn run_serve(data_dir: &Path, a: ServeArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
+        // Our own URL and token, written with `?` so a closed stdout is an error, not a panic.
+        #[allow(clippy::disallowed_methods)]
         let mut out = std::io::stdout().lock();
         if a.json {
             writeln!(
@@ -115,10 +117,10 @@ pub fn run_demo(data_dir: &Path, a: DemoArgs) -> anyhow::Result<()> {
     let now = switchboard_api::Clock::now(&SystemClock);
     let summary = switchboard_api::demo::write_demo(&dir, a.cases, now)?;
     if a.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        say!("{}", serde_json::to_string(&summary)?);
     } else {
         let plural = switchboard_api::plural;
-        println!(
+        say!(
             "Wrote a demo workspace to {}: {}, {}, {} (sample data, never synced)",
             summary.data_dir,
             plural(summary.cases, "case", "cases"),
@@ -131,7 +133,7 @@ pub fn run_demo(data_dir: &Path, a: DemoArgs) -> anyhow::Result<()> {
         } else {
             summary.data_dir.clone()
         };
-        println!("Use it with --data-dir: switchboard --data-dir {dir} case list");
+        say!("Use it with --data-dir: switchboard --data-dir {dir} case list");
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn run_add(ctx: &Ctx, a: BlueskyAddArgs) -> anyhow::Result<()> {
     if a.json {
         print_json(&info)?;
     } else {
-        println!(
+        say!(
             "Added Bluesky account {:?} ({}). `switchboard sync --once` fetches its mentions and replies.",
             info.name,
             info.address.as_deref().unwrap_or("")

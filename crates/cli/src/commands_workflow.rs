@@ -80,9 +80,9 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
             )?;
             let c = &r.root_cause;
             if !r.changed {
-                println!("{} is already {}", c.path, c.status);
+                say!("{} is already {}", c.path, c.status);
             } else if let (Some(at), "fixed") = (c.fixed_at, c.status.as_str()) {
-                println!(
+                say!(
                     "{}: {} → fixed on {}{}",
                     c.path,
                     r.from,
@@ -93,7 +93,7 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                         .unwrap_or_default()
                 );
             } else {
-                println!("{}: {} → {}", c.path, r.from, c.status);
+                say!("{}: {} → {}", c.path, r.from, c.status);
             }
         }
         RootCauseWorkflow::Rename { name, new_name } => {
@@ -104,7 +104,7 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                     new_name,
                 },
             )?;
-            println!("Renamed {name} to {}", r.path);
+            say!("Renamed {name} to {}", r.path);
         }
         RootCauseWorkflow::Move { name, parent, top } => {
             if parent.is_none() && !top {
@@ -117,7 +117,7 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                     parent,
                 },
             )?;
-            println!("Moved to {}", r.path);
+            say!("Moved to {}", r.path);
         }
         RootCauseWorkflow::Merge { name, into } => {
             let r = rc::root_cause_merge(
@@ -127,7 +127,7 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                     into,
                 },
             )?;
-            println!(
+            say!(
                 "Merged {} into {}: {} re-tagged; {} is archived",
                 r.source.path,
                 r.target.path,
@@ -144,9 +144,9 @@ pub fn run_rootcause(ctx: &Ctx, cmd: RootCauseWorkflow) -> anyhow::Result<()> {
                 },
             )?;
             if r.archived {
-                println!("Archived {}", r.path);
+                say!("Archived {}", r.path);
             } else {
-                println!("Restored {}", r.path);
+                say!("Restored {}", r.path);
             }
         }
     }
@@ -185,13 +185,13 @@ pub fn run_settings(ctx: &Ctx, cmd: SettingsCommand) -> anyhow::Result<()> {
                     } else {
                         format!("{} (default)", st.value)
                     };
-                    println!("{:<20} {shown}", st.key);
+                    say!("{:<20} {shown}", st.key);
                 }
             }
         }
         SettingsCommand::Set { key, value } => {
             let st = s::settings_set(ctx, &s::SettingsSetParams { key, value })?;
-            println!("{} = {}", st.key, st.value);
+            say!("{} = {}", st.key, st.value);
         }
     }
     Ok(())
@@ -234,7 +234,7 @@ pub fn run_followup(ctx: &Ctx, cmd: FollowupCommand) -> anyhow::Result<()> {
     match cmd {
         FollowupCommand::Add { case_id, due, note } => {
             let r = f::followup_add(ctx, &f::FollowupAddParams { case_id, due, note })?;
-            println!(
+            say!(
                 "Follow-up {} on case #{} due {}",
                 r.id,
                 r.case_id,
@@ -253,14 +253,17 @@ pub fn run_followup(ctx: &Ctx, cmd: FollowupCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else if r.follow_ups.is_empty() {
-                println!("No follow-ups{}", if due { " due" } else { "" });
+                say!("No follow-ups{}", if due { " due" } else { "" });
             } else {
-                println!(
+                say!(
                     "{:<5} {:<8} {:<9} {:<17} NOTE",
-                    "ID", "CASE", "STATE", "DUE"
+                    "ID",
+                    "CASE",
+                    "STATE",
+                    "DUE"
                 );
                 for x in &r.follow_ups {
-                    println!(
+                    say!(
                         "{:<5} {:<8} {:<9} {:<17} {}",
                         x.id,
                         format!("#{}", x.case_id),
@@ -274,14 +277,14 @@ pub fn run_followup(ctx: &Ctx, cmd: FollowupCommand) -> anyhow::Result<()> {
         FollowupCommand::Done { id } => {
             let r = f::followup_done(ctx, &f::FollowupIdParams { id })?;
             if r.changed {
-                println!("Follow-up {id} done");
+                say!("Follow-up {id} done");
             } else {
-                println!("Follow-up {id} was already done");
+                say!("Follow-up {id} was already done");
             }
         }
         FollowupCommand::Rm { id } => {
             let r = f::followup_delete(ctx, &f::FollowupIdParams { id })?;
-            println!("Deleted follow-up {id} on case #{}", r.case_id);
+            say!("Deleted follow-up {id} on case #{}", r.case_id);
         }
     }
     Ok(())
@@ -346,7 +349,7 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
             } else {
                 for x in &r.templates {
                     let vs: Vec<&str> = x.variants.iter().map(|v| v.variant.as_str()).collect();
-                    println!("{:<36} {}", x.name, vs.join(", "));
+                    say!("{:<36} {}", x.name, vs.join(", "));
                 }
             }
         }
@@ -355,9 +358,9 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&x)?;
             } else {
-                println!("{}", x.name);
+                say!("{}", x.name);
                 for v in &x.variants {
-                    println!("\n[{}]\n{}", v.variant, v.body);
+                    say!("\n[{}]\n{}", v.variant, v.body);
                 }
             }
         }
@@ -376,7 +379,7 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
                     }],
                 },
             )?;
-            println!("Saved template {} (variant {variant})", x.name);
+            say!("Saved template {} (variant {variant})", x.name);
         }
         TemplateCommand::Rm { name, variant } => {
             let x = t::template_delete(
@@ -387,8 +390,8 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
                 },
             )?;
             match variant {
-                Some(v) => println!("Deleted variant {v} of template {}", x.name),
-                None => println!("Deleted template {}", x.name),
+                Some(v) => say!("Deleted variant {v} of template {}", x.name),
+                None => say!("Deleted template {}", x.name),
             }
         }
         TemplateCommand::Render {
@@ -414,7 +417,7 @@ pub fn run_template(ctx: &Ctx, cmd: TemplateCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!("{}", r.text);
+                say!("{}", r.text);
             }
         }
     }
@@ -535,8 +538,8 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
                 },
             )?;
             match r.snoozed_until {
-                Some(at) => println!("Case #{id} snoozed until {}", when(at)),
-                None => println!("Case #{id} snoozed until the customer replies"),
+                Some(at) => say!("Case #{id} snoozed until {}", when(at)),
+                None => say!("Case #{id} snoozed until the customer replies"),
             }
         }
         CaseWorkflow::Offline(a) => {
@@ -560,29 +563,31 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
                 print_json(&r)?;
             } else {
                 match (&r.ack, &r.ack_skipped) {
-                    (Some(ack), _) => println!(
+                    (Some(ack), _) => say!(
                         "Queued public acknowledgement on {} (outbox {}): {}",
-                        ack.channel, ack.outbox_id, ack.text
+                        ack.channel,
+                        ack.outbox_id,
+                        ack.text
                     ),
-                    (None, Some(why)) => println!("No public acknowledgement: {why}"),
+                    (None, Some(why)) => say!("No public acknowledgement: {why}"),
                     (None, None) => {}
                 }
                 match (&r.private, r.via.as_str()) {
-                    (Some(p), "email") => println!(
+                    (Some(p), "email") => say!(
                         "Queued email to {} (outbox {}): {}",
                         r.to.as_deref().unwrap_or_default(),
                         p.outbox_id,
                         r.subject.as_deref().unwrap_or_default()
                     ),
-                    (Some(p), _) => println!(
+                    (Some(p), _) => say!(
                         "Queued direct message to {} on {} (outbox {})",
                         r.to.as_deref().unwrap_or_default(),
                         p.channel,
                         p.outbox_id
                     ),
-                    (None, _) => println!("Logged the phone call on case #{}", r.case_id),
+                    (None, _) => say!("Logged the phone call on case #{}", r.case_id),
                 }
-                println!("Case #{} is {}", r.case_id, r.case_status);
+                say!("Case #{} is {}", r.case_id, r.case_status);
             }
         }
         CaseWorkflow::LogCall(a) => {
@@ -602,7 +607,7 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
             if a.json {
                 print_json(&r)?;
             } else {
-                println!(
+                say!(
                     "Logged {} {} ({} min, {}) on case #{}; case is {}",
                     r.direction,
                     if r.channel == "phone" {
@@ -627,8 +632,8 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
                 },
             )?;
             match &r.channel_reason {
-                Some(v) => println!("Case #{id} channel reason: {v}"),
-                None => println!("Case #{id} has no channel reason"),
+                Some(v) => say!("Case #{id} channel reason: {v}"),
+                None => say!("Case #{id} has no channel reason"),
             }
         }
         CaseWorkflow::Priority { id, priority } => {
@@ -640,9 +645,9 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
                 },
             )?;
             if r.changed {
-                println!("Case #{id} priority: {} → {}", r.from, r.priority);
+                say!("Case #{id} priority: {} → {}", r.from, r.priority);
             } else {
-                println!("Case #{id} is already {}", r.priority);
+                say!("Case #{id} is already {}", r.priority);
             }
         }
     }

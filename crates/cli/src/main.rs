@@ -3,6 +3,9 @@
 //! Output for people by default; `--json` for scripts (shapes documented in docs/cli.md).
 //! On failure: one line on stderr naming what and why, and a non-zero exit.
 
+// First, so `say!` and `say_err!` are in scope in every module below.
+#[macro_use]
+mod output;
 mod commands_account;
 mod commands_case_ops;
 mod commands_mastodon;
@@ -12,7 +15,6 @@ mod commands_report;
 mod commands_serve;
 mod commands_social;
 mod commands_workflow;
-mod output;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -52,7 +54,11 @@ enum Command {
     /// Work with cases.
     #[command(subcommand)]
     Case(CaseCommand),
-    /// Full-text search over subjects, people and message text.
+    /// Full-text search over messages (subject, sender, recipients, text) and internal notes.
+    ///
+    /// Whole words, case and accents ignored, no stemming: `refund*` finds refunds, refunded.
+    /// `from:` the sender, `to:` the recipients, `subject:`, `body:`, "a phrase", `a OR b`.
+    /// At most 1,000 characters and 32 words.
     Search {
         #[arg(required = true, value_name = "QUERY")]
         query: Vec<String>,
@@ -249,7 +255,7 @@ fn main() {
         } else {
             (format!("{e:#}"), 1)
         };
-        eprintln!("switchboard: error: {}", msg.replace('\n', " "));
+        say_err!("switchboard: error: {}", msg.replace('\n', " "));
         std::process::exit(code);
     }
 }
@@ -309,7 +315,7 @@ fn exit_usage(e: clap::Error) -> ! {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    eprintln!("switchboard: error: {msg} (see switchboard --help)");
+    say_err!("switchboard: error: {msg} (see switchboard --help)");
     std::process::exit(EXIT_USAGE);
 }
 
@@ -342,11 +348,11 @@ fn switchboard_store_dir(data_dir: &Option<PathBuf>) -> anyhow::Result<PathBuf> 
     Ok(api::workspace::resolve_data_dir(data_dir.as_deref())?)
 }
 
+/// `--json` output: serde's escaping plus [`output::json_safe`], so a terminal shows it inertly.
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
+    let text = serde_json::to_string_pretty(v)?;
+    output::emit_data(&output::json_safe(&text))?;
+    Ok(output::emit_data("\n")?)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -354,7 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init => {
             let dir = switchboard_store_dir(&cli.data_dir)?;
             let r = api::workspace::workspace_init(&dir)?;
-            println!(
+            say!(
                 "{} workspace in {} (schema version {})",
                 if r.created {
                     "Created"
@@ -424,7 +430,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rootcause(RootCauseCommand::Add { name, parent }) => {
             let ctx = open(&cli.data_dir)?;
             let rc = api::root_cause::root_cause_add(&ctx, &name, parent.as_deref())?;
-            println!("Added root cause {} (id {})", rc.path, rc.id);
+            say!("Added root cause {} (id {})", rc.path, rc.id);
         }
         Command::Rootcause(RootCauseCommand::List { json }) => {
             let ctx = open(&cli.data_dir)?;
@@ -467,6 +473,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 None => {
+                    // An export is data for a file or a pipe: written byte for byte.
+                    #[allow(clippy::disallowed_methods)]
                     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
                     let r = api::export::export_cases(&ctx, format, &mut w)?;
                     w.flush()?;
@@ -474,7 +482,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             if let Some(path) = out {
-                eprintln!(
+                say_err!(
                     "Exported {} ({}) to {}",
                     api::plural(r.cases, "case", "cases"),
                     api::plural(r.messages, "message", "messages"),
@@ -523,7 +531,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { path } => {
             let ctx = open(&cli.data_dir)?;
             let r = api::backup::backup_create(&ctx, &path)?;
-            println!("Backed up to {} ({} bytes)", r.path.display(), r.bytes);
+            say!("Backed up to {} ({} bytes)", r.path.display(), r.bytes);
         }
     }
     Ok(())
@@ -581,29 +589,29 @@ fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> 
                 },
             )?;
             if r.changed {
-                println!("Case #{}: {} → {}", r.case_id, r.from, r.to);
+                say!("Case #{}: {} → {}", r.case_id, r.from, r.to);
             } else {
-                println!("Case #{} is already {}", r.case_id, r.to);
+                say!("Case #{} is already {}", r.case_id, r.to);
             }
         }
         CaseCommand::Note { id, text } => {
             let n = api::case::case_add_note(&ctx, id, &text)?;
-            println!("Added note {} to case #{id}", n.id);
+            say!("Added note {} to case #{id}", n.id);
         }
         CaseCommand::Tag { id, root_cause } => {
             let r = api::case::case_tag_root_cause(&ctx, id, &root_cause)?;
             if r.added {
-                println!("Tagged case #{id} with {}", r.root_cause);
+                say!("Tagged case #{id} with {}", r.root_cause);
             } else {
-                println!("Case #{id} already has {}", r.root_cause);
+                say!("Case #{id} already has {}", r.root_cause);
             }
         }
         CaseCommand::Label { id, label } => {
             let r = api::case::case_label(&ctx, id, &label)?;
             if r.added {
-                println!("Labelled case #{id} {}", r.label);
+                say!("Labelled case #{id} {}", r.label);
             } else {
-                println!("Case #{id} already has label {}", r.label);
+                say!("Case #{id} already has label {}", r.label);
             }
         }
     }

@@ -1,6 +1,19 @@
-//! Human-readable output: tables, summaries, the progress bar.
+//! Human-readable output: tables, summaries, the progress bar — and the one gate every line of it
+//! goes through on its way to the terminal.
+//!
+//! Why the gate: subjects, names, bodies and file names are written by strangers. Printed as they
+//! are, `ESC]0;…BEL` retitles the terminal, `ESC[2J` clears it, `ESC[2K` + `\r` erases a line
+//! and prints a fake one in its place, and bidi overrides make text read differently from what it
+//! is. [`say!`] and [`say_err!`] (the only ways this crate prints; `clippy.toml` forbids
+//! `println!` and friends) pass the whole line through [`terminal_safe`], so no command can forget
+//! it. Fields that the layout wants on one line also go through [`one_line`]. `--json` keeps serde's
+//! escaping of C0 controls and adds `\uXXXX` escapes for the C1 and bidi characters serde leaves
+//! raw ([`json_safe`]), so the value a script reads is unchanged.
+
+use std::borrow::Cow;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use switchboard_api::case::HitKind;
 use switchboard_api::case::{CaseDetail, ListCasesResult, SearchResult};
 use switchboard_api::export::iso;
 use switchboard_api::import::{ImportProgress, ImportResult};
@@ -10,6 +23,115 @@ use switchboard_api::root_cause::RootCause;
 /// A time as "2026-12-07 14:05" (UTC).
 fn when(ms: i64) -> String {
     iso(ms).get(..16).unwrap_or_default().replace('T', " ")
+/// Prints one line of human-readable output on stdout, made safe for a terminal.
+macro_rules! say {
+    () => {
+        $crate::output::emit("")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::emit(&format!($($arg)*))
+    };
+}
+
+/// Prints one line on stderr (errors, progress notes), made safe for a terminal.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        $crate::output::emit_err(&format!($($arg)*))
+    };
+}
+
+/// Writes `text` and a newline to stdout after [`terminal_safe`]. `println!` keeps its
+/// "failed printing to stdout" panic on a closed pipe, which `main` turns into a quiet exit.
+#[allow(clippy::disallowed_macros)]
+pub fn emit(text: &str) {
+    println!("{}", terminal_safe(text, true));
+}
+
+/// Like [`emit`], without the trailing newline (for text that ends in its own).
+#[allow(clippy::disallowed_macros)]
+pub fn emit_block(text: &str) {
+    print!("{}", terminal_safe(text, true));
+}
+
+/// Writes data meant for a file or a pipe (`--json`, an export to stdout) exactly as it is.
+/// Human-readable text never goes here.
+#[allow(clippy::disallowed_methods)]
+pub fn emit_data(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::io::stdout().lock().write_all(text.as_bytes())
+}
+
+/// Writes `text` and a newline to stderr after [`terminal_safe`].
+#[allow(clippy::disallowed_macros)]
+pub fn emit_err(text: &str) {
+    eprintln!("{}", terminal_safe(text, true));
+}
+
+/// Characters that change what a terminal shows instead of being shown: C0 controls (ESC, BEL,
+/// CR, backspace, …), DEL, C1 controls (U+0080–U+009F, which include the 8-bit CSI and OSC), the
+/// bidi embeddings, overrides, isolates and marks, and the Unicode line and paragraph separators.
+fn is_terminal_control(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every terminal control replaced by a visible escape such as `\u{1b}`, so a
+/// stranger's text can neither drive the terminal nor fake output. With `keep_newlines`, `\n` and
+/// `\r\n` end lines and tabs stay; a lone `\r` (which would let the rest of the line overwrite
+/// what came before) is shown as `\r`. Without it the text is one line: newlines show as `\n`
+/// and tabs become spaces.
+pub fn terminal_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\r' if keep_newlines && chars.peek() == Some(&'\n') => {}
+            '\t' if keep_newlines => out.push('\t'),
+            '\t' => out.push(' '),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if is_terminal_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A stranger-written field (subject, name, address, file name) for a place where the layout
+/// wants one line.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    terminal_safe(text, false)
+}
+
+/// Serialized JSON with the terminal controls serde leaves raw (C1, bidi, separators) escaped as
+/// `\uXXXX`. serde already escapes C0 controls inside strings, and every remaining control can only sit inside
+/// a string, where `\uXXXX` means the same character: the value a script parses is unchanged.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    // Pretty-printed JSON's own line breaks are layout; inside strings serde writes `\n`.
+    let escaped = |c: char| c != '\n' && is_terminal_control(c);
+    if !json.chars().any(escaped) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 pub fn progress_bar(visible: bool) -> ProgressBar {
@@ -49,7 +171,7 @@ pub fn print_import_summary(r: &ImportResult) {
         1 => "; 1 file not imported (no mail in it)".to_string(),
         n => format!("; {n} files not imported (no mail in them)"),
     };
-    println!(
+    say!(
         "Imported {} messages ({} new cases, {} reopened); {} duplicates skipped{not_mail}; {} failed.",
         r.imported,
         r.cases_created,
@@ -58,25 +180,27 @@ pub fn print_import_summary(r: &ImportResult) {
         r.failed.len()
     );
     for s in r.skipped.iter().take(SKIPPED_LISTED) {
-        println!("  not imported: {}: {}", s.origin, s.reason);
+        say!("  not imported: {}: {}", s.origin, s.reason);
     }
     if r.skipped.len() > SKIPPED_LISTED {
-        println!(
+        say!(
             "  … and {} more not imported (all are listed with --json)",
             r.skipped.len() - SKIPPED_LISTED
         );
     }
     for f in &r.failed {
-        println!("  failed: {}: {}", f.origin, f.reason);
+        say!("  failed: {}: {}", one_line(&f.origin), one_line(&f.reason));
     }
 }
 
-fn cut(s: &str, n: usize) -> String {
-    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= n {
-        one_line
+/// `s` on one line (whitespace runs collapsed, controls escaped), at most `n` characters.
+pub fn cut(s: &str, n: usize) -> String {
+    let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = one_line(&collapsed);
+    if line.chars().count() <= n {
+        line.into_owned()
     } else {
-        let mut t: String = one_line.chars().take(n.saturating_sub(1)).collect();
+        let mut t: String = line.chars().take(n.saturating_sub(1)).collect();
         t.push('…');
         t
     }
@@ -84,10 +208,10 @@ fn cut(s: &str, n: usize) -> String {
 
 pub fn print_case_list(r: &ListCasesResult) {
     if r.cases.is_empty() {
-        println!("No cases.");
+        say!("No cases.");
         return;
     }
-    println!(
+    say!(
         "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}  {:<6}  {:<22}",
         "ID", "STATUS", "CHANNEL", "CUSTOMER", "SUBJECT", "MSGS", "LAST", "REPEAT", "REASON"
     );
@@ -101,7 +225,7 @@ pub fn print_case_list(r: &ListCasesResult) {
         if !c.root_causes.is_empty() {
             subject = format!("{subject} [{}]", c.root_causes.join(", "));
         }
-        println!(
+        say!(
             "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}  {:<6}  {:<22}",
             format!("#{}", c.id),
             c.status.as_str(),
@@ -123,7 +247,7 @@ pub fn print_case_list(r: &ListCasesResult) {
         );
     }
     if (r.cases.len() as i64) < r.total {
-        println!(
+        say!(
             "({} of {}; use --limit and --offset for more)",
             r.cases.len(),
             plural(r.total, "case", "cases")
@@ -133,39 +257,39 @@ pub fn print_case_list(r: &ListCasesResult) {
 
 pub fn print_case(c: &CaseDetail) {
     let s = &c.case;
-    println!(
+    say!(
         "Case #{} — {}",
         s.id,
-        s.subject.as_deref().unwrap_or("(no subject)")
+        one_line(s.subject.as_deref().unwrap_or("(no subject)"))
     );
-    println!("Status:   {}   Priority: {}", s.status.as_str(), s.priority);
+    say!("Status:   {}   Priority: {}", s.status.as_str(), s.priority);
     if let Some(due) = s.response_due_at {
-        println!("Response due: {}", when(due));
+        say!("Response due: {}", when(due));
     }
     match (s.snoozed_until, c.triage.snooze_until_reply) {
-        (Some(until), _) => println!("Snoozed until {}", when(until)),
-        (None, true) => println!("Snoozed until the customer replies"),
+        (Some(until), _) => say!("Snoozed until {}", when(until)),
+        (None, true) => say!("Snoozed until the customer replies"),
         (None, false) => {}
     }
     if s.no_reply_needed {
-        println!("No reply needed");
+        say!("No reply needed");
     }
     if let Some(k) = &s.contact {
-        println!(
+        say!(
             "Customer: {} {}",
-            k.name.as_deref().unwrap_or(""),
+            one_line(k.name.as_deref().unwrap_or("")),
             k.address
                 .as_deref()
-                .map(|a| format!("<{a}>"))
+                .map(|a| format!("<{}>", one_line(a)))
                 .unwrap_or_default()
         );
     }
-    println!("Channels: {}", s.channels.join(", "));
-    println!(
+    say!("Channels: {}", s.channels.join(", "));
+    say!(
         "Channel reason: {}",
         s.channel_reason.as_deref().unwrap_or("(not asked)")
     );
-    println!(
+    say!(
         "Repeat contact: {}",
         if s.repeat {
             "yes (this customer had another case open or recently resolved)"
@@ -174,25 +298,25 @@ pub fn print_case(c: &CaseDetail) {
         }
     );
     if !s.root_causes.is_empty() {
-        println!("Root causes: {}", s.root_causes.join(", "));
+        say!("Root causes: {}", s.root_causes.join(", "));
     }
     if !s.labels.is_empty() {
-        println!("Labels:   {}", s.labels.join(", "));
+        say!("Labels:   {}", s.labels.join(", "));
     }
     if !c.follow_ups.is_empty() {
-        println!("Follow-ups:");
+        say!("Follow-ups:");
         for f in &c.follow_ups {
             let state = match f.done_at {
                 Some(done) => format!("done {}", when(done)),
                 None => format!("due {}", when(f.due_at)),
             };
-            println!("  #{} {state}: {}", f.id, f.note);
+            say!("  #{} {state}: {}", f.id, f.note);
         }
     }
     if !c.calls.is_empty() {
-        println!("Logged calls:");
+        say!("Logged calls:");
         for k in &c.calls {
-            println!(
+            say!(
                 "  {} {} {} {}m{:02}s{}{}",
                 when(k.at),
                 k.direction,
@@ -217,9 +341,9 @@ pub fn print_case(c: &CaseDetail) {
         }
     }
     if !c.earlier_cases.is_empty() {
-        println!("Earlier cases:");
+        say!("Earlier cases:");
         for e in &c.earlier_cases {
-            println!(
+            say!(
                 "  #{} {} ({}, {})",
                 e.id,
                 cut(e.subject.as_deref().unwrap_or("(no subject)"), 60),
@@ -229,15 +353,15 @@ pub fn print_case(c: &CaseDetail) {
         }
     }
     for m in &c.messages {
-        println!();
+        say!();
         let who = m
             .author
             .as_ref()
             .map(|a| {
                 format!(
                     "{} <{}>",
-                    a.name.as_deref().unwrap_or(""),
-                    a.address.as_deref().unwrap_or("")
+                    one_line(a.name.as_deref().unwrap_or("")),
+                    one_line(a.address.as_deref().unwrap_or(""))
                 )
             })
             .unwrap_or_else(|| "(unknown sender)".into());
@@ -246,58 +370,65 @@ pub fn print_case(c: &CaseDetail) {
         } else {
             "←"
         };
-        println!(
+        say!(
             "{arrow} {}  {}  [{}]",
             iso(m.sent_at),
             who.trim(),
             m.channel
         );
         if let Some(sub) = &m.subject {
-            println!("  Subject: {sub}");
+            say!("  Subject: {}", one_line(sub));
         }
         for line in m.text.lines().take(40) {
-            println!("  {line}");
+            say!("  {line}");
         }
         for a in &m.attachments {
-            println!(
+            say!(
                 "  📎 {} ({}, {} bytes)",
-                a.filename.as_deref().unwrap_or("unnamed"),
+                one_line(a.filename.as_deref().unwrap_or("unnamed")),
                 a.content_type,
                 a.size
             );
         }
     }
     for n in &c.notes {
-        println!();
-        println!("✎ note {}: {}", iso(n.created_at), n.body);
+        say!();
+        say!("✎ note {}: {}", iso(n.created_at), n.body);
     }
 }
 
 pub fn print_search(r: &SearchResult) {
     if r.hits.is_empty() {
-        println!("No matches for {:?}.", r.query);
+        say!("No matches for {:?}.", r.query);
         return;
     }
     for h in &r.hits {
-        println!(
-            "case #{:<6} {}  {}  {}",
+        let kind = match h.kind {
+            HitKind::Message => "",
+            HitKind::Note => "✎ note  ",
+        };
+        say!(
+            "case #{:<6} {}  {kind}{}  {}",
             h.case_id,
             iso(h.sent_at).get(..10).unwrap_or_default(),
             cut(h.author.as_deref().unwrap_or(""), 24),
             cut(h.subject.as_deref().unwrap_or(""), 60)
         );
-        println!("    {}", cut(&h.snippet, 110));
+        say!("    {}", cut(&h.snippet, 110));
     }
 }
 
 pub fn print_root_causes(list: &[RootCause]) {
     if list.is_empty() {
-        println!("No root causes yet. Add one: switchboard rootcause add NAME [--parent NAME]");
+        say!("No root causes yet. Add one: switchboard rootcause add NAME [--parent NAME]");
         return;
     }
-    println!(
+    say!(
         "{:<44}  {:<7}  {:>5}  {:>5}",
-        "ROOT CAUSE", "STATUS", "CASES", "OPEN"
+        "ROOT CAUSE",
+        "STATUS",
+        "CASES",
+        "OPEN"
     );
     for rc in list {
         // Indent after cutting: `cut` collapses whitespace, which would eat the indent.
@@ -305,9 +436,79 @@ pub fn print_root_causes(list: &[RootCause]) {
             Some(_) => format!("  {}", cut(&rc.name, 42)),
             None => cut(&rc.name, 44),
         };
-        println!(
+        say!(
             "{:<44}  {:<7}  {:>5}  {:>5}",
-            name, rc.status, rc.case_count, rc.open_case_count
+            name,
+            rc.status,
+            rc.case_count,
+            rc.open_case_count
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_become_visible_escapes() {
+        assert_eq!(
+            terminal_safe("a\u{1b}]0;title\u{7}b\u{1b}[2J", true),
+            "a\\u{1b}]0;title\\u{7}b\\u{1b}[2J",
+            "OSC title, BEL and clear screen are shown, not obeyed"
+        );
+        assert_eq!(
+            terminal_safe("ok\u{1b}[2K\rfake", true),
+            "ok\\u{1b}[2K\\rfake",
+            "a lone CR cannot return to the start of the line"
+        );
+        assert_eq!(
+            terminal_safe("x\u{9b}31m\u{7f}\u{202e}gnp.exe\u{2066}\u{200f}", true),
+            "x\\u{9b}31m\\u{7f}\\u{202e}gnp.exe\\u{2066}\\u{200f}",
+            "8-bit CSI, DEL, bidi override, isolate and mark"
+        );
+        assert_eq!(
+            terminal_safe("line 1\r\nline 2\n\tindented", true),
+            "line 1\nline 2\n\tindented",
+            "with layout: CRLF and LF end lines, tabs stay"
+        );
+        assert_eq!(
+            one_line("Subject\r\nInjected: yes\tx"),
+            "Subject\\r\\nInjected: yes x",
+            "one line: a stranger's newline cannot start a fake line"
+        );
+        assert!(
+            matches!(
+                terminal_safe("Grüße, 日本 👋🏽 — fine", true),
+                Cow::Borrowed(_)
+            ),
+            "ordinary text is passed through untouched"
+        );
+    }
+
+    #[test]
+    fn json_escapes_keep_the_value_and_the_layout() {
+        let value = serde_json::json!({
+            "subject": "a\u{1b}[2Jb\u{9b}c\u{202e}d\u{2028}e\r\n",
+            "n": 1
+        });
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json_safe(&pretty);
+        assert!(
+            !safe.chars().any(|c| c != '\n' && is_terminal_control(c)),
+            "{safe}"
+        );
+        assert_eq!(safe.lines().count(), pretty.lines().count(), "layout kept");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value, "a script reads exactly the stored value");
+    }
+
+    #[test]
+    fn cut_fields_are_one_line_and_safe() {
+        assert_eq!(
+            cut("Re:\n  late\u{1b}[2J   parcel", 40),
+            "Re: late\\u{1b}[2J parcel"
+        );
+        assert_eq!(cut("abcdef", 4), "abc…");
     }
 }

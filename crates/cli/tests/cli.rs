@@ -2149,4 +2149,213 @@ fn reports_and_captured_facts_through_the_cli() {
     assert_eq!(fix["before"]["weeks"], 2.0);
     assert_eq!(fix["verdict"], "too_early", "{fix:#}");
     assert!(fix["case_ids_after"].as_array().unwrap().is_empty());
+/// RFC 2047 encoded-word, so a header can carry any character a sender chooses.
+fn encoded_word(text: &str) -> String {
+    format!("=?utf-8?b?{}?=", base64(text.as_bytes()))
+}
+
+/// Characters that make a terminal do something instead of showing something.
+const TERMINAL_CONTROLS: [char; 6] = ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}', '\u{8}'];
+
+fn assert_inert(cmdline: &str, stdout: &str) {
+    for c in TERMINAL_CONTROLS {
+        assert!(
+            !stdout.contains(c),
+            "`{cmdline}` printed the terminal control {c:?} raw:\n{stdout:?}"
+        );
+    }
+}
+
+#[test]
+fn a_strangers_terminal_escapes_are_shown_not_obeyed_in_every_human_readable_view() {
+    let sb = Sb::new();
+    let name = "Mallory \u{1b}]0;pwned\u{7} Evil";
+    // (A CR in a header is unfolded to a space on import; the body below carries one.)
+    let subject = "Refund\u{1b}[2J\u{1b}[2K Case #1 resolved \u{202e}gnp.exe\u{9b}31m";
+    let body = "Hello \u{1b}]0;owned\u{7} there\nfake\u{1b}[2K\rline\u{8}\u{8} refund";
+    let mut mail = Mail::text(
+        &format!("{} <mallory@evil.example>", encoded_word(name)),
+        &encoded_word(subject),
+        Some("hostile-1@evil.example"),
+        "Mon, 04 Mar 2024 10:00:00 +0000",
+        "",
+    );
+    mail.content = format!(
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n{}\n",
+        base64(body.as_bytes())
+    );
+    write(&sb.path("in/hostile.eml"), mail.raw());
+    sb.ok(&["import", s(&sb.path("in/hostile.eml"))]);
+
+    let case = &sb.cases()[0];
+    let id = id_of(case).to_string();
+    let contact = case["contact"]["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        case["subject"], subject,
+        "the stored subject is the sender's, unchanged"
+    );
+    for args in [
+        vec!["case", "list"],
+        vec!["case", "show", &id],
+        vec!["case", "timeline", &id],
+        vec!["search", "refund"],
+        vec!["contact", "show", &contact],
+    ] {
+        let out = sb.ok(&args);
+        let cmdline = args.join(" ");
+        assert_inert(&cmdline, &out.stdout);
+        assert!(
+            out.stdout.contains("\\u{1b}"),
+            "`{cmdline}` shows where the escape was: {}",
+            out.stdout
+        );
+    }
+    let show = sb.ok(&["case", "show", &id]).stdout;
+    assert!(
+        show.contains("Refund\\u{1b}[2J\\u{1b}[2K Case #1 resolved \\u{202e}gnp.exe\\u{9b}31m"),
+        "the subject reads as written, each control as a visible escape, on one line: {show}"
+    );
+    assert!(
+        show.contains("  fake\\u{1b}[2K\n  line\\u{8}\\u{8} refund"),
+        "a body keeps its own lines (import turned the lone CR into one), each indented: {show}"
+    );
+
+    // JSON: the same values, escaped so the raw bytes are inert too.
+    for args in [
+        vec!["case", "list", "--json"],
+        vec!["case", "show", &id, "--json"],
+        vec!["search", "refund", "--json"],
+    ] {
+        let out = sb.ok(&args);
+        assert_inert(&args.join(" "), &out.stdout);
+        out.json();
+    }
+    let shown = sb.json(&["case", "show", &id, "--json"]);
+    assert_eq!(
+        shown["subject"], subject,
+        "JSON keeps the value exactly"
+    );
+    assert_eq!(shown["messages"][0]["author"]["name"], name);
+    assert_eq!(
+        shown["messages"][0]["text"].as_str().unwrap().trim_end(),
+        body.replace('\r', "\n")
+    );
+}
+
+#[test]
+fn search_finds_notes_marked_as_notes_and_to_means_the_recipients() {
+    let (sb, _) = imported();
+    let id = id_of(&sb.case_by_subject(PARCEL_SUBJECT));
+    sb.ok(&[
+        "case",
+        "note",
+        &id.to_string(),
+        "Courier says: depot in Leeds (claim #77).",
+    ]);
+    let human = sb.ok(&["search", "courier"]).stdout;
+    assert!(
+        human.contains(&format!("case #{id}")) && human.contains("✎ note"),
+        "the hit says it is a note: {human}"
+    );
+    assert!(
+        human.contains("[Courier] says: depot in Leeds (claim #77)."),
+        "the snippet keeps the punctuation: {human}"
+    );
+    let v = sb.json(&["search", "courier", "--json"]);
+    let hit = &v["hits"][0];
+    assert_eq!(hit["kind"], "note");
+    assert_eq!(hit["case_id"], id);
+    assert!(
+        hit["message_id"].is_null() && hit["note_id"].is_i64(),
+        "{hit:#}"
+    );
+
+    // The shop wrote one reply and received the rest: from: and to: tell them apart.
+    let authors = |q: &str| -> Vec<String> {
+        sb.json(&["search", q, "--json", "--limit", "100"])["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["author"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let from = authors("from:support");
+    assert!(
+        !from.is_empty() && from.iter().all(|a| a == "Shop Support"),
+        "{from:?}"
+    );
+    let to = authors("to:support");
+    assert!(
+        !to.is_empty() && to.iter().all(|a| a != "Shop Support"),
+        "{to:?}"
+    );
+}
+
+#[test]
+fn an_overlong_search_is_a_one_line_error_naming_the_limit() {
+    let (sb, _) = imported();
+    // 140 kB in 20,000 words (one argument may be at most 128 kB on Linux).
+    let mut args = vec!["search"];
+    args.extend(std::iter::repeat_n("parcel", 20_000));
+    let err = sb.fail(&args).error_message().to_string();
+    assert!(
+        err.contains("characters long; the limit is 1000 characters"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(
+        err.len() < 200,
+        "the query is not echoed back: {} bytes",
+        err.len()
+    );
+}
+
+#[test]
+fn contact_suggest_shows_both_sides_and_catches_the_same_surname_with_a_similar_address() {
+    let sb = Sb::new();
+    let mails = [
+        Mail::text(
+            "Margaret Dunn <mdunn@example.com>",
+            "Wobbly table",
+            Some("dunn-1@example.com"),
+            "Mon, 04 Mar 2024 10:00:00 +0000",
+            "The table wobbles.",
+        ),
+        Mail::text(
+            "Maggie Dunn <maggie.dunn@mail.example>",
+            "Table again",
+            Some("dunn-2@mail.example"),
+            "Tue, 05 Mar 2024 10:00:00 +0000",
+            "Still wobbly.",
+        ),
+        Mail::text(
+            "Paul Dunn <pdunn@example.com>",
+            "Chairs",
+            Some("dunn-3@example.com"),
+            "Wed, 06 Mar 2024 10:00:00 +0000",
+            "Four chairs please.",
+        ),
+    ];
+    write(&sb.path("in/dunn.mbox"), mbox(&mails));
+    sb.ok(&["import", s(&sb.path("in/dunn.mbox"))]);
+    let out = sb.ok(&["contact", "suggest"]).stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "one suggestion and its two sides: {out}");
+    assert!(
+        lines[0].contains("same surname, similar address")
+            && lines[0].contains("both addresses read as \"M. Dunn\""),
+        "{out}"
+    );
+    assert!(
+        lines[1].ends_with("Margaret Dunn: email mdunn@example.com"),
+        "{out}"
+    );
+    assert!(
+        lines[2].ends_with("Maggie Dunn: email maggie.dunn@mail.example"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Paul"),
+        "a shared surname alone is no match: {out}"
+    );
 }

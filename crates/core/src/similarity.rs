@@ -111,6 +111,85 @@ pub fn similar_names(a: &str, b: &str) -> Option<f64> {
     (s >= NAME_THRESHOLD).then_some(s)
 }
 
+/// Why two people with the same surname and different addresses look like one person: each
+/// address reads as the surname plus the start of a given name that both names share ("Margaret
+/// Dunn" `mdunn@` and "Maggie Dunn" `maggie.dunn@` are both "m… dunn").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurnameMatch {
+    /// The shared surname, normalized ("dunn").
+    pub surname: String,
+    /// The given-name initial both addresses start with ('m').
+    pub initial: char,
+    /// Jaro-Winkler similarity of the two local parts, letters only.
+    pub score: f64,
+}
+
+/// The same surname with addresses built from it: both names have a given name and a surname
+/// (the last word) of at least two letters; the surnames are equal and the given names start
+/// with the same letter; and each address's local part, letters only, is the surname with
+/// nothing, or the start of that given name, around it (`mdunn`, `dunn.m`, `maggie.dunn`,
+/// `margaretdunn`). Two Dunns whose addresses do not read as their names (`mdunn@` and
+/// `pdunn@`, or `mdunn@` and `orders@`) are not a match: sharing a surname alone is common.
+pub fn same_surname_similar_address(
+    name_a: &str,
+    address_a: &str,
+    name_b: &str,
+    address_b: &str,
+) -> Option<SurnameMatch> {
+    let (given_a, surname_a) = given_and_surname(name_a)?;
+    let (given_b, surname_b) = given_and_surname(name_b)?;
+    if surname_a != surname_b {
+        return None;
+    }
+    let initial = given_a.chars().next()?;
+    if given_b.chars().next()? != initial {
+        return None;
+    }
+    let (local_a, local_b) = (local_letters(address_a)?, local_letters(address_b)?);
+    let reads_as_name = |local: &str, given: &str| {
+        let Some(at) = local.find(surname_a.as_str()) else {
+            return false;
+        };
+        let rest = format!("{}{}", &local[..at], &local[at + surname_a.len()..]);
+        rest.is_empty() || given.starts_with(&rest)
+    };
+    if !reads_as_name(&local_a, &given_a) || !reads_as_name(&local_b, &given_b) {
+        return None;
+    }
+    Some(SurnameMatch {
+        score: jaro_winkler(&local_a, &local_b),
+        surname: surname_a,
+        initial,
+    })
+}
+
+/// The first and the last word of a normalized name, letters only; `None` for a single word or
+/// a surname shorter than two letters.
+fn given_and_surname(name: &str) -> Option<(String, String)> {
+    let normalized = normalize_name(name);
+    let words: Vec<String> = normalized
+        .split(' ')
+        .map(|w| w.chars().filter(|c| c.is_alphabetic()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (given, surname) = (words.first()?, words.last()?);
+    (words.len() >= 2 && surname.chars().count() >= 2).then(|| (given.clone(), surname.clone()))
+}
+
+/// The letters of an address's local part, lowercased, diacritics folded, anything after `+`
+/// dropped: `Maggie.Dunn+shop@x` → `maggiedunn`.
+fn local_letters(address: &str) -> Option<String> {
+    let (local, _) = address.rsplit_once('@')?;
+    let local = local.split('+').next().unwrap_or(local);
+    let letters: String = local
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(fold)
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    (!letters.is_empty()).then_some(letters)
+}
+
 /// The part of a social handle that a person picks, the same across networks:
 /// `alice.bsky.social` → `alice`, `@alice@mastodon.social` → `alice`, `@Alice` → `alice`.
 /// `None` for channels whose handles are not chosen names (email, phone) and for bases too short
@@ -168,5 +247,87 @@ mod tests {
         assert_eq!(handle_base("x", "@Alice").as_deref(), Some("alice"));
         assert_eq!(handle_base("email", "alice@example.com"), None);
         assert_eq!(handle_base("bluesky", "al.bsky.social"), None);
+    }
+
+    #[test]
+    fn same_surname_with_addresses_that_read_as_the_names_match() {
+        let m = same_surname_similar_address(
+            "Margaret Dunn",
+            "mdunn@example.com",
+            "Maggie Dunn",
+            "maggie.dunn@mail.example",
+        )
+        .expect("m + dunn and maggie + dunn");
+        assert_eq!((m.surname.as_str(), m.initial), ("dunn", 'm'));
+        assert!(m.score > 0.0 && m.score < 1.0, "{}", m.score);
+        assert!(
+            same_surname_similar_address(
+                "Dunn, Margaret",
+                "dunn.m@x.example",
+                "Maggie Dunn",
+                "Maggie.Dunn+orders@y.example"
+            )
+            .is_none(),
+            "'Dunn, Margaret' puts the surname first: its last word is Margaret"
+        );
+        assert!(
+            same_surname_similar_address(
+                "Margaret Dunn",
+                "dunn.m@x.example",
+                "Maggie Dunn",
+                "Maggie.Dunn+orders@y.example"
+            )
+            .is_some(),
+            "order, case, dots and +tags do not matter"
+        );
+        assert!(
+            same_surname_similar_address(
+                "Margaret Dunn",
+                "dunn@x.example",
+                "Maggie Dunn",
+                "maggied@y.example"
+            )
+            .is_none(),
+            "an address without the surname says nothing"
+        );
+    }
+
+    #[test]
+    fn a_shared_surname_alone_is_not_a_match() {
+        assert!(
+            same_surname_similar_address(
+                "Margaret Dunn",
+                "mdunn@example.com",
+                "Paul Dunn",
+                "pdunn@example.com"
+            )
+            .is_none(),
+            "different given names"
+        );
+        assert!(
+            same_surname_similar_address(
+                "Margaret Dunn",
+                "mdunn@example.com",
+                "Maggie Dunn",
+                "orders@dunnhardware.example"
+            )
+            .is_none(),
+            "an address that does not read as the name"
+        );
+        assert!(
+            same_surname_similar_address(
+                "Margaret Dunn",
+                "mdunn@example.com",
+                "Maggie Dunne",
+                "maggie.dunne@example.com"
+            )
+            .is_none(),
+            "a different surname"
+        );
+        assert!(
+            same_surname_similar_address("Dunn", "dunn@a.example", "Dunn", "dunn@b.example")
+                .is_none(),
+            "no given names to compare"
+        );
     }
 }

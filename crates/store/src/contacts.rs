@@ -568,6 +568,9 @@ pub enum MatchReason {
     SameEmail,
     SameHandle,
     SimilarName,
+    /// The same surname, and addresses that both read as that surname with the same given-name
+    /// initial ("Margaret Dunn" `mdunn@` and "Maggie Dunn" `maggie.dunn@`).
+    SameSurname,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -577,12 +580,25 @@ pub struct ContactSuggestion {
     pub reason: MatchReason,
     /// What matched, in words ("alice.bsky.social (bluesky) and alice@mastodon.social (mastodon)").
     pub detail: String,
-    /// 1.0 for exact matches; the name similarity otherwise.
+    /// 1.0 for exact matches; the name or address similarity otherwise.
     pub score: f64,
+    /// Each side as a person would check it before merging: name, channels and handles.
+    pub contact: SuggestedContact,
+    pub other: SuggestedContact,
+}
+
+/// One side of a suggested merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SuggestedContact {
+    pub id: i64,
+    pub display_name: Option<String>,
+    /// Its addresses and handles on every channel.
+    pub identities: Vec<IdentityView>,
 }
 
 /// Suggested merges: pairs of live contacts that share an email address, a handle across
-/// networks, or have similar names. With `contact_id`, only pairs involving that contact.
+/// networks, have similar names, or share a surname with addresses that read as the same name.
+/// With `contact_id`, only pairs involving that contact.
 pub fn suggestions(
     conn: &rusqlite::Connection,
     contact_id: Option<i64>,
@@ -630,6 +646,9 @@ pub fn suggestions(
             reason,
             detail,
             score,
+            // Filled in once every pair is known, each contact read once.
+            contact: SuggestedContact::default_for(a),
+            other: SuggestedContact::default_for(b),
         });
     };
     // Same email address: identical addresses (any channel), or an address given as a handle.
@@ -734,6 +753,60 @@ pub fn suggestions(
             }
         }
     }
+    // Same surname with similar addresses, compared only within one surname.
+    let mut emails: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for i in &idents {
+        if i.channel == "email" && i.external_id.contains('@') {
+            emails.entry(i.contact).or_default().push(&i.external_id);
+        }
+    }
+    let mut by_surname: BTreeMap<String, Vec<(i64, &str, &str)>> = BTreeMap::new();
+    for (id, n) in &names {
+        let Some(surname) = similarity::normalize_name(n)
+            .rsplit(' ')
+            .next()
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        for address in emails.get(id).into_iter().flatten() {
+            by_surname
+                .entry(surname.clone())
+                .or_default()
+                .push((*id, n.as_str(), address));
+        }
+    }
+    for block in by_surname.values() {
+        for (x, (a, na, ea)) in block.iter().enumerate() {
+            for (b, nb, eb) in &block[x + 1..] {
+                if !wanted(*a, *b) {
+                    continue;
+                }
+                if let Some(m) = similarity::same_surname_similar_address(na, ea, nb, eb) {
+                    add(
+                        *a,
+                        *b,
+                        MatchReason::SameSurname,
+                        format!(
+                            "{na:?} <{ea}> and {nb:?} <{eb}>: same surname, both addresses read as \"{}. {}\"",
+                            m.initial.to_uppercase(),
+                            capitalized(&m.surname)
+                        ),
+                        m.score,
+                    );
+                }
+            }
+        }
+    }
+    let mut sides: BTreeMap<i64, SuggestedContact> = BTreeMap::new();
+    for x in found.values_mut() {
+        for (id, side) in [(x.contact_id, &mut x.contact), (x.other_id, &mut x.other)] {
+            if !sides.contains_key(&id) {
+                sides.insert(id, suggested_contact(conn, id)?);
+            }
+            *side = sides[&id].clone();
+        }
+    }
     let mut out: Vec<ContactSuggestion> = found.into_values().collect();
     out.sort_by(|x, y| {
         x.reason
@@ -743,4 +816,36 @@ pub fn suggestions(
             .then(x.other_id.cmp(&y.other_id))
     });
     Ok(out)
+}
+
+impl SuggestedContact {
+    fn default_for(id: i64) -> Self {
+        SuggestedContact {
+            id,
+            display_name: None,
+            identities: Vec::new(),
+        }
+    }
+}
+
+fn suggested_contact(conn: &rusqlite::Connection, id: i64) -> Result<SuggestedContact> {
+    let display_name: Option<String> = conn.query_row(
+        "SELECT display_name FROM contacts WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok(SuggestedContact {
+        id,
+        display_name,
+        identities: identities_of(conn, id)?,
+    })
+}
+
+/// "dunn" → "Dunn", for a reason a person reads.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

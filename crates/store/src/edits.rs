@@ -84,13 +84,14 @@ pub fn apply_edit(
     }
     if let Some(key) = old.search_rowid {
         // A body inserted earlier in this transaction is indexed only at commit; the update
-        // trigger would remove terms the index never had. Index it now, then update.
+        // trigger would index it, and the commit would index it a second time. Index it now
+        // (and not at commit), then update.
         if let Some(i) = tx.fts_pending.iter().position(|k| *k == key) {
             tx.fts_pending.swap_remove(i);
             tx.conn()
                 .prepare_cached(
-                    "INSERT INTO message_search(rowid, subject, participants, text)
-                     SELECT search_rowid, subject, participants, text FROM message_bodies
+                    "INSERT INTO message_search(rowid, subject, sender, recipients, text)
+                     SELECT search_rowid, subject, sender, recipients, text FROM message_search_source
                       WHERE search_rowid = ?1",
                 )?
                 .execute([key])?;

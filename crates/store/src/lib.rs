@@ -193,8 +193,8 @@ impl Store {
             // A row whose savepoint was rolled back selects nothing here.
             let keys = serde_json::to_string(&t.fts_pending)?;
             t.tx.prepare_cached(
-                "INSERT INTO message_search(rowid, subject, participants, text)
-                 SELECT search_rowid, subject, participants, text FROM message_bodies
+                "INSERT INTO message_search(rowid, subject, sender, recipients, text)
+                 SELECT search_rowid, subject, sender, recipients, text FROM message_search_source
                   WHERE search_rowid IN (SELECT value FROM json_each(?1))",
             )?
             .execute([keys])?;

@@ -42,6 +42,9 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0014_undo", include_str!("migrations/0014_undo.sql")),
     ("0011_reports", include_str!("migrations/0011_reports.sql")),
+        "0013_search_notes",
+        include_str!("migrations/0013_search_notes.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -107,9 +107,11 @@ export function createMockBackend(
           const hay = `${m.subject ?? ''} ${m.text}`.toLowerCase();
           if (hay.includes(q)) {
             hits.push({
+              kind: 'message',
               case_id: c.id,
               message_id: m.id,
               conversation_id: m.conversation_id,
+              note_id: null,
               channel: m.channel,
               subject: m.subject,
               snippet: m.snippet,

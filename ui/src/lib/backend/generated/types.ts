@@ -533,9 +533,13 @@ export type ContactSuggestion = { contact_id: number, other_id: number, reason: 
  */
 detail: string, 
 /**
- * 1.0 for exact matches; the name similarity otherwise.
+ * 1.0 for exact matches; the name or address similarity otherwise.
  */
-score: number, };
+score: number, 
+/**
+ * Each side as a person would check it before merging: name, channels and handles.
+ */
+contact: SuggestedContact, other: SuggestedContact, };
 
 export type ContactSuggestionsParams = { 
 /**
@@ -731,6 +735,11 @@ undone_by: number | null,
  */
 undoable: boolean, };
 
+/**
+ * What a hit is: a message of the case, or one of its internal notes.
+ */
+export type HitKind = "message" | "note";
+
 export type HoursCondition = "inside" | "outside";
 
 export type HoursGetParams = Record<symbol, never>;
@@ -836,7 +845,7 @@ timeout_secs?: number | null, };
 /**
  * Why two contacts may be one person.
  */
-export type MatchReason = "same_email" | "same_handle" | "similar_name";
+export type MatchReason = "same_email" | "same_handle" | "similar_name" | "same_surname";
 
 /**
  * One cell of the origin → resolution matrix.
@@ -1252,11 +1261,35 @@ fallers: Array<TrendChange>, };
 
 export type RuleIdParams = { rule_id: number, };
 
-export type SearchHit = { case_id: number, message_id: number, conversation_id: number, channel: string, subject: string | null, 
+export type SearchHit = { kind: HitKind, case_id: number, 
 /**
- * A fragment of the matching text with matches wrapped in `[` `]`.
+ * The matching message; `None` for a note.
  */
-snippet: string, author: string | null, sent_at: number, 
+message_id: number | null, conversation_id: number | null, 
+/**
+ * The matching note; `None` for a message.
+ */
+note_id: number | null, 
+/**
+ * The message's channel; `"note"` for a note.
+ */
+channel: string, 
+/**
+ * The message's subject; for a note, its case's subject.
+ */
+subject: string | null, 
+/**
+ * A fragment of the matching text, punctuation kept, with matches wrapped in `[` `]`.
+ */
+snippet: string, 
+/**
+ * Who wrote the message or the note.
+ */
+author: string | null, 
+/**
+ * When the message was sent or the note written.
+ */
+sent_at: number, 
 /**
  * bm25 score: lower is better (SQLite's convention).
  */
@@ -1366,6 +1399,15 @@ messages: number,
  * Items from this stream that could not be stored.
  */
 quarantined: number, cursor: JsonValue | null, };
+
+/**
+ * One side of a suggested merge.
+ */
+export type SuggestedContact = { id: number, display_name: string | null, 
+/**
+ * Its addresses and handles on every channel.
+ */
+identities: Array<IdentityView>, };
 
 /**
  * Overall state of an account, derived from its streams.
