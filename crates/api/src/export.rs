@@ -2,8 +2,12 @@
 //! case, for spreadsheets, with the report facts: channel of origin and of resolution, channel
 //! reason, repeat, first response and resolution time in business minutes, target met; see
 //! docs/reports.md). Written as a stream, one case at a time.
+//!
+//! An export file holds every customer's history, like the database, so it is private to the
+//! user (0600) from the moment it exists, and it only gets its name once it is complete.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use switchboard_store::cases::{self, CaseFilter};
@@ -179,6 +183,34 @@ pub fn export_cases(ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Res
         cases: all.len(),
         messages,
     })
+}
+
+/// Writes the export to `path`: first to `<path>.partial` (created 0600), renamed once complete,
+/// so a failed export never leaves a half-written file under the requested name. An existing
+/// file at `path` is replaced, as a shell redirect would.
+pub fn export_to_file(ctx: &Ctx, format: ExportFormat, path: &Path) -> Result<ExportResult> {
+    let mut partial_name = path.as_os_str().to_os_string();
+    partial_name.push(".partial");
+    let partial = PathBuf::from(partial_name);
+    let failed = |e: ApiError| {
+        let _ = std::fs::remove_file(&partial);
+        ApiError::new(
+            e.code,
+            format!("cannot export to {}: {}", path.display(), e.message),
+        )
+    };
+    // A partial file left by an export that crashed is ours to replace.
+    let _ = std::fs::remove_file(&partial);
+    let file = switchboard_store::paths::create_new_private_file(&partial)
+        .map_err(|e| failed(io_err(e)))?;
+    let mut w = std::io::BufWriter::new(file);
+    let written = export_cases(ctx, format, &mut w).and_then(|r| {
+        let file = w.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.sync_all().map_err(io_err)?;
+        std::fs::rename(&partial, path).map_err(io_err)?;
+        Ok(r)
+    });
+    written.map_err(failed)
 }
 
 /// RFC 3339 in UTC, for humans and spreadsheets.

@@ -43,7 +43,7 @@ pub fn run_serve(data_dir: &Path, a: ServeArgs) -> anyhow::Result<()> {
             switchboard_http::ServeOptions {
                 port: a.port,
                 ui_dir: a.ui.clone(),
-                token: None,
+                ..Default::default()
             },
         )
         .await?;

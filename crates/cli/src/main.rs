@@ -445,33 +445,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let format: api::export::ExportFormat = format.parse()?;
             let ctx = open(&cli.data_dir)?;
             let r = match &out {
-                Some(path) => {
-                    // Write next to the target and rename: a failed export never leaves a
-                    // half-written file under the requested name.
-                    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-                    tmp_name.push(".partial");
-                    let tmp = path.with_file_name(tmp_name);
-                    let written = (|| -> anyhow::Result<api::export::ExportResult> {
-                        let file = std::fs::File::create(&tmp)?;
-                        let mut w = std::io::BufWriter::new(file);
-                        let r = api::export::export_cases(&ctx, format, &mut w)?;
-                        w.flush()?;
-                        drop(w);
-                        std::fs::rename(&tmp, path)?;
-                        Ok(r)
-                    })();
-                    match written {
-                        Ok(r) => r,
-                        Err(e) => {
-                            let _ = std::fs::remove_file(&tmp);
-                            let reason = match e.downcast_ref::<ApiError>() {
-                                Some(api) => api.message.clone(),
-                                None => format!("{e:#}"),
-                            };
-                            anyhow::bail!("cannot export to {}: {reason}", path.display());
-                        }
-                    }
-                }
+                Some(path) => api::export::export_to_file(&ctx, format, path)?,
                 None => {
                     // An export is data for a file or a pipe: written byte for byte.
                     #[allow(clippy::disallowed_methods)]
