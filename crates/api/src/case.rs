@@ -25,6 +25,9 @@ pub struct ListCasesParams {
     /// prefers_channel or other.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Only these cases: the `case_ids` behind a report figure (the Reports screen's drill-down).
+    #[serde(default)]
+    pub ids: Option<Vec<i64>>,
     /// 0 means no limit.
     pub limit: i64,
     pub offset: i64,
@@ -77,7 +80,8 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         || label_id.is_some()
         || p.channel.is_some()
         || p.repeat
-        || reason.is_some();
+        || reason.is_some()
+        || p.ids.is_some();
     let filter = CaseFilter {
         status,
         root_cause_id,
@@ -85,6 +89,7 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         channel: p.channel.clone(),
         repeat: p.repeat,
         reason,
+        ids: p.ids.clone(),
         limit: p.limit,
         offset: p.offset,
     };

@@ -854,6 +854,21 @@ fn customers_report_counts_unique_customers_repeats_and_reopens() {
         )
         .is_err()
     );
+    // A report figure's drill-down: exactly its cases, in inbox order, counted as such.
+    let drill = case::case_list(
+        &g.ctx,
+        &case::ListCasesParams {
+            ids: Some(rita.case_ids.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        sorted(drill.cases.iter().map(|c| c.id).collect()),
+        sorted(rita.case_ids.clone()),
+        "case list --ids lists exactly the cases behind the figure"
+    );
+    assert_eq!(drill.total, rita.case_ids.len() as i64);
 }
 
 #[test]

@@ -205,6 +205,9 @@ struct ListArgs {
     /// prefers_channel, other.
     #[arg(long, value_name = "REASON")]
     reason: Option<String>,
+    /// Only these cases, e.g. the `case_ids` of a report figure (comma-separated).
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    ids: Vec<i64>,
     /// At most this many (0: all).
     #[arg(long, default_value_t = 50)]
     limit: i64,
@@ -528,6 +531,7 @@ fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> 
                     channel: a.channel,
                     repeat: a.repeat,
                     reason: a.reason,
+                    ids: (!a.ids.is_empty()).then_some(a.ids),
                     limit: a.limit,
                     offset: a.offset,
                 },

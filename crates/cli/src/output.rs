@@ -23,6 +23,8 @@ use switchboard_api::root_cause::RootCause;
 /// A time as "2026-12-07 14:05" (UTC).
 fn when(ms: i64) -> String {
     iso(ms).get(..16).unwrap_or_default().replace('T', " ")
+}
+
 /// Prints one line of human-readable output on stdout, made safe for a terminal.
 macro_rules! say {
     () => {

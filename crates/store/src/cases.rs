@@ -52,6 +52,8 @@ pub struct CaseFilter {
     pub repeat: bool,
     /// Only cases with this channel reason (the keyword, e.g. `phone_tree`).
     pub reason: Option<String>,
+    /// Only these cases (a report figure's drill-down).
+    pub ids: Option<Vec<i64>>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -161,6 +163,13 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
         let n = args.len();
         sql.push_str(&format!(
             " AND (c.channel_reason = ?{n} OR c.channel_reason LIKE ?{n} || ':%')"
+        ));
+    }
+    if let Some(ids) = &f.ids {
+        args.push(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()).into());
+        sql.push_str(&format!(
+            " AND c.id IN (SELECT value FROM json_each(?{}))",
+            args.len()
         ));
     }
     args.push(if f.limit <= 0 { -1 } else { f.limit }.into());

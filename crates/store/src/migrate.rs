@@ -40,11 +40,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_threading",
         include_str!("migrations/0009_threading.sql"),
     ),
-    ("0014_undo", include_str!("migrations/0014_undo.sql")),
-    ("0011_reports", include_str!("migrations/0011_reports.sql")),
-        "0013_search_notes",
-        include_str!("migrations/0013_search_notes.sql"),
+    ("0010_reports", include_str!("migrations/0010_reports.sql")),
+    (
+        "0011_search_notes",
+        include_str!("migrations/0011_search_notes.sql"),
     ),
+    ("0012_undo", include_str!("migrations/0012_undo.sql")),
 ];
 
 pub fn latest_version() -> i64 {

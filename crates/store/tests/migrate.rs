@@ -43,7 +43,7 @@ fn seed_at(conn: &Connection, version: i64) {
 fn search_notes_version() -> i64 {
     migrate::MIGRATIONS
         .iter()
-        .position(|(name, _)| *name == "0013_search_notes")
+        .position(|(name, _)| *name == "0011_search_notes")
         .expect("the migration exists") as i64
         + 1
 }

@@ -1,4 +1,4 @@
--- 0014_undo: undo that steps through actions whole, and an honest take-offline acknowledgement.
+-- 0012_undo: undo that steps through actions whole, and an honest take-offline acknowledgement.
 
 -- A user action is one transaction. The lifecycle's status change when an action stored a
 -- message (take offline, a logged call) was recorded as a separate user event without an
