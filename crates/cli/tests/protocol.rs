@@ -257,10 +257,11 @@ fn an_imported_complaint_shows_which_rule_fired_and_why() {
     let id = case["id"].as_i64().unwrap().to_string();
     assert_eq!(case["repeat"], false);
     assert_eq!(case["no_reply_needed"], false);
+    // Tuesday 24 Nov 2026 10:00 UTC: one business day from the message's own time.
     assert_eq!(
         case["response_due_at"],
-        Value::Null,
-        "imported history arms no clock"
+        Value::from(1_795_514_400_000_i64),
+        "an imported open case gets a clock from the message time"
     );
 
     let t = sb.json(&["protocol", "test", &id, "--json"]);
@@ -278,7 +279,10 @@ fn an_imported_complaint_shows_which_rule_fired_and_why() {
         insights["protocol"][0]["fired"][0]["name"],
         "Private message"
     );
-    assert_eq!(insights["response"]["state"], "no_target");
+    assert_eq!(
+        insights["response"]["state"], "breached",
+        "nobody has answered the imported complaint since 24 Nov 2026"
+    );
 
     // A rules file can be tried before it is imported.
     let f = sb.path("try.toml");
@@ -291,7 +295,11 @@ fn an_imported_complaint_shows_which_rule_fired_and_why() {
     assert_eq!(t["evaluation"]["actions"]["priority"], "urgent");
 
     let sweep = sb.json(&["sla", "sweep", "--json"]);
-    assert_eq!(sweep, serde_json::json!({ "breached": [], "due_soon": [] }));
+    let breached = sweep["breached"].as_array().unwrap();
+    assert_eq!(breached.len(), 1, "{sweep}");
+    assert_eq!(breached[0]["case_id"].to_string(), id);
+    let again = sb.json(&["sla", "sweep", "--json"]);
+    assert_eq!(again["breached"], serde_json::json!([]), "recorded once");
     let list = sb.json(&["sla", "list", "--json"]);
-    assert_eq!(list, serde_json::json!({ "pending": [], "breaches": [] }));
+    assert_eq!(list["breaches"].as_array().unwrap().len(), 1, "{list}");
 }
