@@ -863,7 +863,7 @@ fn clip_words(words: &[&str], max: usize) -> String {
     let mut out = String::new();
     for w in words {
         let len = out.chars().count() + usize::from(!out.is_empty()) + w.chars().count();
-        if len + 1 > max {
+        if len >= max {
             break;
         }
         if !out.is_empty() {
