@@ -1814,9 +1814,13 @@ fn the_progress_bar_shows_on_a_terminal_only() {
         .status()
         .is_ok_and(|s| s.success());
     if !has_script {
-        eprintln!(
-            "NOTE: `script` (util-linux) not found; the on-terminal half of this test is skipped"
-        );
+        // A test's own note to the person running it, not the binary's output.
+        #[allow(clippy::disallowed_macros)]
+        {
+            eprintln!(
+                "NOTE: `script` (util-linux) not found; the on-terminal half of this test is skipped"
+            );
+        }
         return;
     }
     let other = Sb::new();
@@ -2231,10 +2235,7 @@ fn a_strangers_terminal_escapes_are_shown_not_obeyed_in_every_human_readable_vie
         out.json();
     }
     let shown = sb.json(&["case", "show", &id, "--json"]);
-    assert_eq!(
-        shown["subject"], subject,
-        "JSON keeps the value exactly"
-    );
+    assert_eq!(shown["subject"], subject, "JSON keeps the value exactly");
     assert_eq!(shown["messages"][0]["author"]["name"], name);
     assert_eq!(
         shown["messages"][0]["text"].as_str().unwrap().trim_end(),

@@ -801,8 +801,8 @@ pub fn suggestions(
     let mut sides: BTreeMap<i64, SuggestedContact> = BTreeMap::new();
     for x in found.values_mut() {
         for (id, side) in [(x.contact_id, &mut x.contact), (x.other_id, &mut x.other)] {
-            if !sides.contains_key(&id) {
-                sides.insert(id, suggested_contact(conn, id)?);
+            if let std::collections::btree_map::Entry::Vacant(e) = sides.entry(id) {
+                e.insert(suggested_contact(conn, id)?);
             }
             *side = sides[&id].clone();
         }

@@ -272,7 +272,7 @@ pub fn search(
         if !note_hits.is_empty() {
             hits.extend(note_hits);
             match order {
-                SearchOrder::Newest => hits.sort_by(|a, b| b.sent_at.cmp(&a.sent_at)),
+                SearchOrder::Newest => hits.sort_by_key(|h| std::cmp::Reverse(h.sent_at)),
                 SearchOrder::Relevance => {
                     hits.sort_by(|a, b| a.score.total_cmp(&b.score).then(b.sent_at.cmp(&a.sent_at)))
                 }
