@@ -2153,6 +2153,8 @@ fn reports_and_captured_facts_through_the_cli() {
     assert_eq!(fix["before"]["weeks"], 2.0);
     assert_eq!(fix["verdict"], "too_early", "{fix:#}");
     assert!(fix["case_ids_after"].as_array().unwrap().is_empty());
+}
+
 /// RFC 2047 encoded-word, so a header can carry any character a sender chooses.
 fn encoded_word(text: &str) -> String {
     format!("=?utf-8?b?{}?=", base64(text.as_bytes()))
