@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod paths;
 
 pub mod accounts;
+pub mod alerts;
 pub mod attachments;
 pub mod backup;
 pub mod case_ops;
@@ -60,6 +61,9 @@ pub struct Tx<'a> {
     data_dir: &'a Path,
     /// `message_bodies` rows to add to the FTS index just before commit (see `Store::write`).
     fts_pending: Vec<i64>,
+    /// Inbound messages for the early-warning detector, counted just before commit
+    /// (see [`alerts::flush`]).
+    alert_arrivals: Vec<alerts::Arrival>,
 }
 
 impl<'a> Tx<'a> {
@@ -81,6 +85,7 @@ impl<'a> Tx<'a> {
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'a>) -> Result<T>) -> Result<T> {
         self.tx.execute_batch("SAVEPOINT item")?;
         let before = self.changes.clone();
+        let arrivals_before = self.alert_arrivals.len();
         match f(self) {
             Ok(v) => {
                 self.tx.execute_batch("RELEASE item")?;
@@ -89,6 +94,7 @@ impl<'a> Tx<'a> {
             Err(e) => {
                 self.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
                 self.changes = before;
+                self.alert_arrivals.truncate(arrivals_before);
                 Err(e)
             }
         }
@@ -170,6 +176,7 @@ impl Store {
             changes: ChangeSet::default(),
             data_dir: &self.data_dir,
             fts_pending: Vec::new(),
+            alert_arrivals: Vec::new(),
         };
         let out = f(&mut t)?;
         if !t.fts_pending.is_empty() {
@@ -186,6 +193,7 @@ impl Store {
             )?
             .execute([keys])?;
         }
+        alerts::flush(&mut t)?;
         let Tx { tx, changes, .. } = t;
         tx.commit()?;
         if !changes.is_empty() {

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_workflow",
         include_str!("migrations/0007_workflow.sql"),
     ),
+    ("0012_alerts", include_str!("migrations/0012_alerts.sql")),
 ];
 
 pub fn latest_version() -> i64 {
