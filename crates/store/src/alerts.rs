@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_core::alerts::{
     self as detect, Cooldown, Counter, DAY_MS, DayCount, Params, TermDetector, TermSignal,
     TermState, day_of, text,
@@ -28,7 +28,7 @@ pub const ROOT_CAUSE_HISTORY_DAYS: i64 = 56;
 /// last month is no early warning.
 pub const LIVE_TAG_WINDOW_DAYS: i64 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     RootCause,

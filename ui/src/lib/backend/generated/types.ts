@@ -108,6 +108,75 @@ export type AddOAuthAccountResult = { id: number, name: string, email: string, p
  */
 imap_verified: boolean, };
 
+export type Alert = { id: number, kind: AlertKind, 
+/**
+ * The root cause's path ("Shipping › Late delivery"), or the terms joined with ", ".
+ */
+subject: string, 
+/**
+ * Term alerts: the words and phrases that spiked, strongest first. Empty for root causes.
+ */
+terms: Array<string>, root_cause_id: number | null, 
+/**
+ * Date (ms) of the message or case that made the count significant.
+ */
+start: number, 
+/**
+ * Messages (terms) or new cases (root causes) that day.
+ */
+count: number, 
+/**
+ * What a usual day would have had by then.
+ */
+expected: number, 
+/**
+ * Poisson probability of at least `count` given `expected` (before the correction for the
+ * number of subjects tested).
+ */
+p_value: number, 
+/**
+ * The cases behind the count, oldest first.
+ */
+case_ids: Array<number>, created_at: number, updated_at: number, acked_at: number | null, notified_at: number | null, };
+
+export type AlertIdParams = { id: number, };
+
+export type AlertKind = "root_cause" | "term";
+
+export type AlertsListParams = { 
+/**
+ * Also acknowledged alerts.
+ */
+include_acked: boolean, 
+/**
+ * Only `root_cause` or only `term` alerts.
+ */
+kind?: AlertKind | null, 
+/**
+ * Only alerts that started on or after this UTC day (`YYYY-MM-DD`).
+ */
+since?: string | null, };
+
+export type AlertsListResult = { alerts: Array<Alert>, 
+/**
+ * Alerts not yet acknowledged (of all, not only those listed).
+ */
+unacked: number, };
+
+export type AlertsMarkNotifiedParams = { ids: Array<number>, };
+
+export type AlertsMarkNotifiedResult = { marked: number, };
+
+export type AlertsScanParams = { 
+/**
+ * First UTC day to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
+ */
+from?: string | null, 
+/**
+ * Last UTC day (`YYYY-MM-DD`, inclusive); default: today.
+ */
+to?: string | null, };
+
 export type ApiError = { code: Code, message: string, };
 
 export type AttachmentView = { id: number, filename: string | null, content_type: string, size: number, sha256: string, inline: boolean, };
@@ -463,7 +532,7 @@ cases?: number | null, };
  */
 export type EarlierCase = { case_id: number, subject: string | null, status: string, channels: Array<string>, first_at: number, last_at: number | null, resolved_at: number | null, };
 
-export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event";
+export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event" | "alert";
 
 /**
  * A rule that matched, and why.
@@ -954,6 +1023,21 @@ note?: string | null, };
 export type RootCauseSetStatusResult = { from: string, root_cause: RootCause, changed: boolean, };
 
 export type RuleIdParams = { rule_id: number, };
+
+export type ScanReport = { 
+/**
+ * First and last UTC day scanned (ms of their midnights).
+ */
+from: number, to: number, 
+/**
+ * Inbound messages replayed through the term detector (including the history before
+ * `from` that forms the baseline).
+ */
+messages: number, 
+/**
+ * Alerts raised by this scan (already existing ones are extended, not repeated).
+ */
+raised: Array<number>, };
 
 export type SearchHit = { case_id: number, message_id: number, conversation_id: number, channel: string, subject: string | null, 
 /**
