@@ -6,9 +6,11 @@
 //! cargo run --release -p switchboard-bench -- import --count 100000 --peer --peer-count 20000
 //! cargo run --release -p switchboard-bench -- ingest --count 200000
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
+//! cargo run --release -p switchboard-bench -- alerts            # early-warning detector quality and cost
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
 //! ```
 
+mod alerts;
 mod corpus;
 mod imap;
 mod import;
@@ -99,6 +101,15 @@ enum Cmd {
         /// Messages per transaction while building.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The early-warning detector on synthetic histories with planted spikes: detection rate,
+    /// time to detect, false alarms per month of flat history, cost per message.
+    Alerts {
+        /// Histories per spike size.
+        #[arg(long, default_value_t = 40)]
+        histories: usize,
         #[command(flatten)]
         common: Common,
     },
@@ -195,6 +206,11 @@ fn main() -> anyhow::Result<()> {
             work_dir: common.work_dir,
             small: common.small,
         }),
+        Cmd::Alerts { histories, common } => alerts::run(&alerts::AlertsArgs {
+            seed: common.seed,
+            small: common.small,
+            histories,
+        }),
         Cmd::All {
             small,
             peer,
@@ -237,6 +253,7 @@ fn all(small: bool, peer: bool, work_dir: Option<PathBuf>) -> anyhow::Result<()>
         vec!["import".into(), "--count".into(), import_n.to_string()],
         vec!["ingest".into(), "--count".into(), ingest_n.to_string()],
         vec!["search".into(), "--messages".into(), search_n.to_string()],
+        vec!["alerts".into()],
     ];
     if peer {
         runs[0].push("--peer".into());
