@@ -266,10 +266,10 @@ impl Gen {
             .map(|_| {
                 let mut w = String::new();
                 for _ in 0..rng.range(2, 3) {
-                    w.push_str(rng.pick(&onsets));
-                    w.push_str(rng.pick(&vowels));
+                    w.push_str(onsets[rng.index(onsets.len())]);
+                    w.push_str(vowels[rng.index(vowels.len())]);
                 }
-                w.push_str(rng.pick(&codas));
+                w.push_str(codas[rng.index(codas.len())]);
                 w
             })
             .collect();
