@@ -306,9 +306,9 @@ impl TermDetector {
         c.roll_to(day, params.decay(), true);
         c.base < params.forget_below
             && c.today == 0
-            && !state
+            && state
                 .last_alert_day
-                .is_some_and(|d| day - d <= params.cool_down_days)
+                .is_none_or(|d| day - d > params.cool_down_days)
     }
 }
 
