@@ -23,7 +23,7 @@ pub const DEMO_DIR: &str = "demo";
 /// Every entity a front end may show. A change set holding all of them with id 0 means "reload
 /// everything": the workspace was switched or another process wrote (ids unknown). No stored
 /// row has id 0.
-const ALL_ENTITIES: [Entity; 14] = [
+const ALL_ENTITIES: [Entity; 15] = [
     Entity::Account,
     Entity::Contact,
     Entity::Conversation,
@@ -38,6 +38,7 @@ const ALL_ENTITIES: [Entity; 14] = [
     Entity::Outbox,
     Entity::SyncState,
     Entity::Event,
+    Entity::Alert,
 ];
 
 /// A change set that asks every view to reload (see [`ALL_ENTITIES`]).

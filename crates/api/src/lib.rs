@@ -7,6 +7,7 @@
 mod error;
 
 pub mod account;
+pub mod alerts;
 pub mod app;
 pub mod backup;
 pub mod case;

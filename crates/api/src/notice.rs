@@ -1,11 +1,11 @@
 //! What deserves a desktop notification, decided here so it is tested without a desktop.
 //!
-//! Three things interrupt the user (DESIGN.md §1): a new public complaint that a rule marked
+//! Four things interrupt the user (DESIGN.md §1): a new public complaint that a rule marked
 //! high or urgent (the hyper-public forum demands a response right away), a response-time
-//! target about to be missed, and a follow-up whose time has come. Everything else waits in the
-//! inbox. The desktop shell calls [`Notifier::collect`] on a timer and shows what it returns;
-//! a notice is returned once (follow-ups are marked notified in the store, so even a restart
-//! does not repeat them; the others are remembered for the life of the process).
+//! target about to be missed, a follow-up whose time has come, and an early-warning alert (a
+//! root cause or a term spiking, docs/alerts.md). Everything else waits in the inbox. The desktop shell calls [`Notifier::collect`] on a timer and shows what it returns;
+//! a notice is returned once (follow-ups and alerts are marked notified in the store, so even a
+//! restart does not repeat them; the others are remembered for the life of the process).
 
 use std::collections::HashSet;
 
@@ -20,11 +20,13 @@ pub enum NoticeKind {
     PublicComplaint,
     ResponseDue,
     FollowUpDue,
+    Alert,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Notice {
     pub kind: NoticeKind,
+    /// The case to open (for an alert: its first case; 0 when it has none).
     pub case_id: i64,
     pub title: String,
     pub body: String,
@@ -103,7 +105,35 @@ impl Notifier {
                 },
             });
         }
+        let alerts = crate::alerts::alerts_unnotified(ctx, &NoParams {})?;
+        if !alerts.is_empty() {
+            let ids: Vec<i64> = alerts.iter().map(|a| a.id).collect();
+            crate::alerts::alerts_mark_notified(
+                ctx,
+                &crate::alerts::AlertsMarkNotifiedParams { ids },
+            )?;
+        }
+        for a in alerts {
+            out.push(alert_notice(&a));
+        }
         Ok(out)
+    }
+}
+
+/// "Spike: courier parcel" / "12 messages today where about 2 are usual".
+fn alert_notice(a: &crate::alerts::Alert) -> Notice {
+    let what = match a.kind {
+        crate::alerts::AlertKind::Term => "messages",
+        crate::alerts::AlertKind::RootCause => "new cases",
+    };
+    Notice {
+        kind: NoticeKind::Alert,
+        case_id: a.case_ids.first().copied().unwrap_or(0),
+        title: format!("Spike: {}", a.subject.chars().take(80).collect::<String>()),
+        body: format!(
+            "{} {what} that day where about {:.1} are usual",
+            a.count, a.expected
+        ),
     }
 }
 

@@ -170,6 +170,13 @@ commands! {
     account_remove: blocking AccountNameParams => Done = adapt::account_remove;
     account_add_email: blocking crate::account::AddEmailParams => crate::account::AccountInfo = crate::account::account_add_email;
     account_add_oauth: blocking crate::oauth_account::AddOAuthAccountParams => crate::oauth_account::AddOAuthAccountResult = crate::oauth_account::account_add_oauth_in_browser;
+    // alerts
+    alerts_ack: blocking crate::alerts::AlertIdParams => crate::alerts::Alert = crate::alerts::alerts_ack;
+    alerts_list: blocking crate::alerts::AlertsListParams => crate::alerts::AlertsListResult = crate::alerts::alerts_list;
+    alerts_mark_notified: blocking crate::alerts::AlertsMarkNotifiedParams => crate::alerts::AlertsMarkNotifiedResult = crate::alerts::alerts_mark_notified;
+    alerts_scan: blocking crate::alerts::AlertsScanParams => crate::alerts::ScanReport = crate::alerts::alerts_scan;
+    alerts_show: blocking crate::alerts::AlertIdParams => crate::alerts::Alert = crate::alerts::alerts_show;
+    alerts_unnotified: blocking NoParams => Vec<crate::alerts::Alert> = crate::alerts::alerts_unnotified;
     // case
     case_add_note: blocking CaseAddNoteParams => NoteView = adapt::case_add_note;
     case_label: blocking CaseLabelParams => LabelResult = adapt::case_label;

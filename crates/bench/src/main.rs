@@ -8,6 +8,7 @@
 //! cargo run --release -p switchboard-bench -- search --messages 1000000 --db-dir /var/tmp/sb-1m --reuse
 //! cargo run --release -p switchboard-bench -- threading --corpus /tmp/notmuch/test/corpora/lkml
 //! cargo run --release -p switchboard-bench -- reports --cases 100000
+//! cargo run --release -p switchboard-bench -- alerts            # early-warning detector quality and cost
 //! cargo run --release -p switchboard-bench -- all --small      # CI smoke test, well under a minute
 //! cargo run --release -p switchboard-bench -- all --small --update-baseline
 //! ```
@@ -16,6 +17,7 @@
 //! `REGRESSED` for one more than 25% worse on a quiet CPU.
 
 mod baseline;
+mod alerts;
 mod corpus;
 mod imap;
 mod import;
@@ -123,11 +125,23 @@ enum Cmd {
         /// Compare the two orders in Switchboard only.
         #[arg(long)]
         no_notmuch: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Build a workspace of cases over a year and time each report (root causes, fix,
     /// channels, customers).
     Reports {
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The early-warning detector on synthetic histories with planted spikes: detection rate,
+    /// time to detect, false alarms per month of flat history, cost per message.
+    Alerts {
+        /// Histories per spike size.
+        #[arg(long, default_value_t = 40)]
+        histories: usize,
         #[command(flatten)]
         common: Common,
     },
@@ -249,6 +263,11 @@ fn main() -> anyhow::Result<()> {
             work_dir: common.work_dir,
             small: common.small,
         }),
+        Cmd::Alerts { histories, common } => alerts::run(&alerts::AlertsArgs {
+            seed: common.seed,
+            small: common.small,
+            histories,
+        }),
         Cmd::All {
             small,
             peer,
@@ -303,6 +322,7 @@ fn all(
         vec!["search".into(), "--messages".into(), search_n.to_string()],
         vec!["threading".into()],
         vec!["reports".into(), "--cases".into(), reports_n.to_string()],
+        vec!["alerts".into()],
     ];
     // The threading reproductions of the shared test data, when they are next to the repository.
     let repros = std::env::var_os("SWITCHBOARD_TESTDATA")

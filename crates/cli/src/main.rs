@@ -7,6 +7,7 @@
 #[macro_use]
 mod output;
 mod commands_account;
+mod commands_alerts;
 mod commands_case_ops;
 mod commands_mastodon;
 mod commands_outbox;
@@ -123,6 +124,9 @@ enum Command {
     Serve(commands_serve::ServeArgs),
     /// Write the sample-data workspace (a small shop's complaints) into a folder.
     Demo(commands_serve::DemoArgs),
+    /// Early warning: spikes in root causes and in what customers write (scan, list, ack).
+    #[command(subcommand)]
+    Alerts(commands_alerts::AlertsCommand),
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -499,6 +503,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Report(c) => commands_report::run_report(&open(&cli.data_dir)?, c)?,
         Command::Followup(c) => commands_workflow::run_followup(&open(&cli.data_dir)?, c)?,
+        Command::Alerts(c) => commands_alerts::run_alerts(&open(&cli.data_dir)?, c)?,
         Command::Template(c) => commands_workflow::run_template(&open(&cli.data_dir)?, c)?,
         Command::Settings(c) => commands_workflow::run_settings(&open(&cli.data_dir)?, c)?,
         Command::Contact(c) => commands_case_ops::run_contact(&open(&cli.data_dir)?, c)?,

@@ -4,6 +4,7 @@
 //! response-time clocks, snoozes and reopen rules can be tested case by case without waiting
 //! for real time to pass. The store and the API call into this crate; this crate calls nothing.
 
+pub mod alerts;
 pub mod case;
 pub mod clock;
 pub mod followup;

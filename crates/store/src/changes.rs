@@ -21,6 +21,7 @@ pub enum Entity {
     Outbox,
     SyncState,
     Event,
+    Alert,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]

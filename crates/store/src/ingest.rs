@@ -244,6 +244,17 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         now,
     )?;
     // --- end of helper C hook ---
+    crate::alerts::after_ingest(
+        tx,
+        &crate::alerts::Stored {
+            case_id,
+            direction,
+            subject: m.subject.as_deref(),
+            text: &m.text,
+            sent_at: m.sent_at,
+        },
+        now,
+    );
     Ok(IngestOutcome::Stored {
         message_id,
         conversation_id,

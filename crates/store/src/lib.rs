@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod paths;
 
 pub mod accounts;
+pub mod alerts;
 pub mod attachments;
 pub mod backup;
 pub mod case_ops;
@@ -65,6 +66,9 @@ pub struct Tx<'a> {
     fts_pending: Vec<i64>,
     /// Which user action the events of this transaction belong to (see [`events`]).
     action: events::ActionScope,
+    /// Inbound messages for the early-warning detector, counted just before commit
+    /// (see [`alerts::flush`]).
+    alert_arrivals: Vec<alerts::Arrival>,
 }
 
 impl<'a> Tx<'a> {
@@ -87,6 +91,7 @@ impl<'a> Tx<'a> {
         self.tx.execute_batch("SAVEPOINT item")?;
         let before = self.changes.clone();
         let action = self.action.clone();
+        let arrivals_before = self.alert_arrivals.len();
         match f(self) {
             Ok(v) => {
                 self.tx.execute_batch("RELEASE item")?;
@@ -96,6 +101,7 @@ impl<'a> Tx<'a> {
                 self.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
                 self.changes = before;
                 self.action = action;
+                self.alert_arrivals.truncate(arrivals_before);
                 Err(e)
             }
         }
@@ -183,6 +189,7 @@ impl Store {
             data_dir: &self.data_dir,
             fts_pending: Vec::new(),
             action: events::ActionScope::default(),
+            alert_arrivals: Vec::new(),
         };
         let out = f(&mut t)?;
         if !t.fts_pending.is_empty() {
@@ -199,6 +206,7 @@ impl Store {
             )?
             .execute([keys])?;
         }
+        alerts::flush(&mut t)?;
         let Tx { tx, changes, .. } = t;
         tx.commit()?;
         if !changes.is_empty() {

@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0011_search_notes.sql"),
     ),
     ("0012_undo", include_str!("migrations/0012_undo.sql")),
+    ("0013_alerts", include_str!("migrations/0013_alerts.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -205,6 +205,7 @@ pub fn tag_case(
         .prepare_cached("UPDATE cases SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![case_id, now])?;
     tx.changed(Entity::RootCause, root_cause_id);
+    crate::alerts::after_tag(tx, case_id, root_cause_id, now)?;
     events::record_undoable(
         tx,
         NewEvent {
