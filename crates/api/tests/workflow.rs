@@ -1430,6 +1430,7 @@ fn undo_reverts_the_hours_change_made_after_a_root_cause_fix_not_the_fix() {
             root_cause: "Shipping".into(),
             status: "fixed".into(),
             note: None,
+            fixed_on: None,
         },
     )
     .unwrap();
