@@ -82,7 +82,7 @@ fn build(dir: &std::path::Path, n: usize, seed: u64) -> anyhow::Result<()> {
     let contacts = (n * 3 / 5).max(1);
     {
         let mut ins =
-            tx.prepare("INSERT INTO contacts (id, display_name, created_at) VALUES (?1, ?2, ?3)")?;
+            tx.prepare("INSERT INTO contacts (id, display_name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?;
         for k in 1..=contacts {
             ins.execute(params![k as i64, format!("Customer {k}"), START])?;
         }
