@@ -535,7 +535,25 @@ describe('case timeline, customer and history', () => {
           if (p.vip !== null) contact.vip = p.vip;
           return { contact_id: 7, vip: contact.vip, do_not_engage: false };
         },
-        contact_suggestions: () => [{ contact_id: 7, other_id: 12, reason: 'same_handle', detail: 'maria.bsky.social and maria@mastodon.social', score: 1 }],
+        contact_suggestions: () => [
+          {
+            contact_id: 7,
+            other_id: 12,
+            reason: 'same_handle',
+            detail: 'maria.bsky.social and maria@mastodon.social',
+            score: 1,
+            contact: {
+              id: 7,
+              display_name: 'Maria Lopez',
+              identities: [{ id: 1, channel: 'bluesky', external_id: 'did:plc:maria', handle: 'maria.bsky.social', display_name: 'Maria Lopez', is_self: false }],
+            },
+            other: {
+              id: 12,
+              display_name: 'Maria L.',
+              identities: [{ id: 2, channel: 'mastodon', external_id: 'https://mastodon.social/users/maria', handle: 'maria@mastodon.social', display_name: 'Maria L.', is_self: false }],
+            },
+          },
+        ],
         contact_merge: (p: unknown) => (merged.push(p), {}),
         case_history: () => ({ case_id: 5, events }),
         undo_last: (p: unknown) => {

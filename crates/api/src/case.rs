@@ -20,7 +20,7 @@ pub struct ListCasesParams {
     pub channel: Option<String>,
     /// Only repeat contacts.
     #[serde(default)]
-    pub repeat: bool,
+    pub repeat: Option<bool>,
     /// Only cases with this channel reason: phone_tree, earlier_channel_failed, faster,
     /// prefers_channel or other.
     #[serde(default)]
@@ -79,7 +79,7 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
     let filtered = root_cause_id.is_some()
         || label_id.is_some()
         || p.channel.is_some()
-        || p.repeat
+        || p.repeat == Some(true)
         || reason.is_some()
         || p.ids.is_some();
     let filter = CaseFilter {
@@ -87,7 +87,7 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         root_cause_id,
         label_id,
         channel: p.channel.clone(),
-        repeat: p.repeat,
+        repeat: p.repeat == Some(true),
         reason,
         ids: p.ids.clone(),
         limit: p.limit,
@@ -114,9 +114,8 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: CaseSummary,
-    /// Channel reason and snooze-until-reply.
-    #[serde(flatten)]
-    pub triage: switchboard_store::triage::TriageFields,
+    /// Snoozed until the customer writes again (the channel reason is the summary's).
+    pub snooze_until_reply: bool,
     pub messages: Vec<MessageView>,
     pub notes: Vec<NoteView>,
     /// Follow-ups of the case, open ones first (soonest due first), then done ones.
@@ -164,7 +163,7 @@ pub(crate) fn detail_of(
         now,
     )?;
     Ok(CaseDetail {
-        triage: switchboard_store::triage::fields(conn, case.id)?,
+        snooze_until_reply: switchboard_store::triage::fields(conn, case.id)?.snooze_until_reply,
         messages: cases::messages(conn, case.id)?,
         notes: cases::notes(conn, case.id)?,
         follow_ups,

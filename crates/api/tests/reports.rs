@@ -809,7 +809,7 @@ fn customers_report_counts_unique_customers_repeats_and_reopens() {
     let listed = case::case_list(
         &g.ctx,
         &case::ListCasesParams {
-            repeat: true,
+            repeat: Some(true),
             ..Default::default()
         },
     )

@@ -1893,7 +1893,7 @@ fn case_show_has_triage_follow_ups_calls_and_only_earlier_cases() {
     .unwrap();
 
     let shown = case::case_show(&w.ctx, second).unwrap();
-    assert_eq!(shown.triage.channel_reason.as_deref(), Some("faster"));
+    assert_eq!(shown.case.channel_reason.as_deref(), Some("faster"));
     assert_eq!(shown.follow_ups.len(), 1);
     assert_eq!(shown.follow_ups[0].note, "check the parcel arrived");
     assert_eq!(shown.calls.len(), 1);

@@ -534,7 +534,7 @@ fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> 
                     root_cause: a.root_cause,
                     label: a.label,
                     channel: a.channel,
-                    repeat: a.repeat,
+                    repeat: Some(a.repeat),
                     reason: a.reason,
                     ids: (!a.ids.is_empty()).then_some(a.ids),
                     limit: a.limit,

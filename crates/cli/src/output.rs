@@ -268,7 +268,7 @@ pub fn print_case(c: &CaseDetail) {
     if let Some(due) = s.response_due_at {
         say!("Response due: {}", when(due));
     }
-    match (s.snoozed_until, c.triage.snooze_until_reply) {
+    match (s.snoozed_until, c.snooze_until_reply) {
         (Some(until), _) => say!("Snoozed until {}", when(until)),
         (None, true) => say!("Snoozed until the customer replies"),
         (None, false) => {}

@@ -1,7 +1,7 @@
 // Generated from crates/api/src/rpc.rs by crates/api/tests/bindings.rs. Do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p switchboard-api --test bindings
 
-import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ChannelReport, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, CustomerReport, DemoStartParams, FixReport, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ReportFixParams, ReportRange, ReportRootCausesParams, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RootCauseTrends, RuleIdParams, SearchParams, SearchResult, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
+import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, Alert, AlertIdParams, AlertsListParams, AlertsListResult, AlertsMarkNotifiedParams, AlertsMarkNotifiedResult, AlertsScanParams, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ChannelReport, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, CustomerReport, DemoStartParams, FixReport, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ReportFixParams, ReportRange, ReportRootCausesParams, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RootCauseTrends, RuleIdParams, ScanReport, SearchParams, SearchResult, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
 
 /** Every command of the table: `backend.call(name, params)` resolves to `result`. */
 export interface Commands {
@@ -9,6 +9,12 @@ export interface Commands {
   account_remove: { params: AccountNameParams; result: null };
   account_add_email: { params: AddEmailParams; result: AccountInfo };
   account_add_oauth: { params: AddOAuthAccountParams; result: AddOAuthAccountResult };
+  alerts_ack: { params: AlertIdParams; result: Alert };
+  alerts_list: { params: AlertsListParams; result: AlertsListResult };
+  alerts_mark_notified: { params: AlertsMarkNotifiedParams; result: AlertsMarkNotifiedResult };
+  alerts_scan: { params: AlertsScanParams; result: ScanReport };
+  alerts_show: { params: AlertIdParams; result: Alert };
+  alerts_unnotified: { params: NoParams; result: Array<Alert> };
   case_add_note: { params: CaseAddNoteParams; result: NoteView };
   case_label: { params: CaseLabelParams; result: LabelResult };
   case_list: { params: ListCasesParams; result: ListCasesResult };
@@ -94,6 +100,12 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'account_remove',
   'account_add_email',
   'account_add_oauth',
+  'alerts_ack',
+  'alerts_list',
+  'alerts_mark_notified',
+  'alerts_scan',
+  'alerts_show',
+  'alerts_unnotified',
   'case_add_note',
   'case_label',
   'case_list',

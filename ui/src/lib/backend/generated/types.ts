@@ -19,7 +19,12 @@ export type AccountInfo = { id: number, name: string, kind: string, address: str
 /**
  * `host:port` of the incoming server, for email accounts.
  */
-server: string | null, health: AccountHealth, };
+server: string | null, health: AccountHealth, 
+/**
+ * Whether `account_remove` accepts it: not for the app's own accounts (the import archive,
+ * the account of logged calls), which hold history and have nothing to forget.
+ */
+removable: boolean, };
 
 export type AccountNameParams = { name: string, };
 
@@ -108,6 +113,75 @@ export type AddOAuthAccountResult = { id: number, name: string, email: string, p
  */
 imap_verified: boolean, };
 
+export type Alert = { id: number, kind: AlertKind, 
+/**
+ * The root cause's path ("Shipping › Late delivery"), or the terms joined with ", ".
+ */
+subject: string, 
+/**
+ * Term alerts: the words and phrases that spiked, strongest first. Empty for root causes.
+ */
+terms: Array<string>, root_cause_id: number | null, 
+/**
+ * Date (ms) of the message or case that made the count significant.
+ */
+start: number, 
+/**
+ * Messages (terms) or new cases (root causes) that day.
+ */
+count: number, 
+/**
+ * What a usual day would have had by then.
+ */
+expected: number, 
+/**
+ * Poisson probability of at least `count` given `expected` (before the correction for the
+ * number of subjects tested).
+ */
+p_value: number, 
+/**
+ * The cases behind the count, oldest first.
+ */
+case_ids: Array<number>, created_at: number, updated_at: number, acked_at: number | null, notified_at: number | null, };
+
+export type AlertIdParams = { id: number, };
+
+export type AlertKind = "root_cause" | "term";
+
+export type AlertsListParams = { 
+/**
+ * Also acknowledged alerts.
+ */
+include_acked: boolean, 
+/**
+ * Only `root_cause` or only `term` alerts.
+ */
+kind?: AlertKind | null, 
+/**
+ * Only alerts that started on or after this UTC day (`YYYY-MM-DD`).
+ */
+since?: string | null, };
+
+export type AlertsListResult = { alerts: Array<Alert>, 
+/**
+ * Alerts not yet acknowledged (of all, not only those listed).
+ */
+unacked: number, };
+
+export type AlertsMarkNotifiedParams = { ids: Array<number>, };
+
+export type AlertsMarkNotifiedResult = { marked: number, };
+
+export type AlertsScanParams = { 
+/**
+ * First UTC day to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
+ */
+from?: string | null, 
+/**
+ * Last UTC day (`YYYY-MM-DD`, inclusive); default: today.
+ */
+to?: string | null, };
+
 export type ApiError = { code: Code, message: string, };
 
 export type AttachmentView = { id: number, filename: string | null, content_type: string, size: number, sha256: string, inline: boolean, };
@@ -132,14 +206,51 @@ time_zone: string, week: WeekSchedule,
  */
 holidays: Array<string>, };
 
+/**
+ * A logged call or visit, as the case view lists it.
+ */
+export type CallView = { message_id: number, 
+/**
+ * When it took place.
+ */
+at: number, 
+/**
+ * `phone` or `in_person`.
+ */
+channel: string, 
+/**
+ * `inbound` or `outbound`.
+ */
+direction: string, duration_s: number, 
+/**
+ * The outcome, with its free text after ": " when there is one.
+ */
+outcome: string | null, note: string, };
+
 export type CaseAddNoteParams = { case_id: number, text: string, };
 
-export type CaseDetail = { messages: Array<MessageView>, notes: Array<NoteView>, 
+export type CaseDetail = { 
+/**
+ * Snoozed until the customer writes again (the channel reason is the summary's).
+ */
+snooze_until_reply: boolean, messages: Array<MessageView>, notes: Array<NoteView>, 
+/**
+ * Follow-ups of the case, open ones first (soonest due first), then done ones.
+ */
+follow_ups: Array<FollowUp>, 
+/**
+ * Logged calls and visits with their duration and outcome, oldest first.
+ */
+calls: Array<CallView>, 
 /**
  * The customer's identities and every case on any channel (this one included), so the
  * case view always shows their whole history.
  */
-contact_history: ContactDetail | null, id: number, status: CaseStatus, priority: string, subject: string | null, 
+contact_history: ContactDetail | null, 
+/**
+ * The customer's cases created before this one, newest activity first: "Earlier cases".
+ */
+earlier_cases: Array<ContactCase>, id: number, status: CaseStatus, priority: string, subject: string | null, 
 /**
  * The newest message's snippet.
  */
@@ -241,11 +352,17 @@ template?: string | null,
  */
 no_ack: boolean, 
 /**
+ * Post a public acknowledgement even though an earlier take-offline of this case already
+ * queued one (by default the second is skipped, with a notice in `ack_skipped`).
+ */
+ack_again: boolean, 
+/**
  * The private message (email, dm) or the call note (phone).
  */
 text?: string | null, 
 /**
- * Email subject (default: the case subject).
+ * Email subject (default: the case's subject when the customer wrote by email, else
+ * "Your message about “first words…”"; with the case reference).
  */
 subject?: string | null, 
 /**
@@ -271,7 +388,8 @@ export type CaseOfflineResult = { case_id: number, via: string,
  */
 ack: QueuedItem | null, 
 /**
- * Why no acknowledgement was queued (no public conversation, or `no_ack`).
+ * Why no acknowledgement was queued (no public conversation, `no_ack`, or one was already
+ * queued by an earlier take-offline).
  */
 ack_skipped: string | null, 
 /**
@@ -595,7 +713,7 @@ count: number, p50_minutes: number | null, p90_minutes: number | null, case_ids:
  */
 export type EarlierCase = { case_id: number, subject: string | null, status: string, channels: Array<string>, first_at: number, last_at: number | null, resolved_at: number | null, };
 
-export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event";
+export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event" | "alert";
 
 /**
  * A rule that matched, and why.
@@ -777,12 +895,16 @@ root_cause?: string | null, label?: string | null, channel?: string | null,
 /**
  * Only repeat contacts.
  */
-repeat: boolean, 
+repeat?: boolean | null, 
 /**
  * Only cases with this channel reason: phone_tree, earlier_channel_failed, faster,
  * prefers_channel or other.
  */
 reason?: string | null, 
+/**
+ * Only these cases: the `case_ids` behind a report figure (the Reports screen's drill-down).
+ */
+ids?: Array<number> | null, 
 /**
  * 0 means no limit.
  */
@@ -1261,6 +1383,21 @@ fallers: Array<TrendChange>, };
 
 export type RuleIdParams = { rule_id: number, };
 
+export type ScanReport = { 
+/**
+ * First and last UTC day scanned (ms of their midnights).
+ */
+from: number, to: number, 
+/**
+ * Inbound messages replayed through the term detector (including the history before
+ * `from` that forms the baseline).
+ */
+messages: number, 
+/**
+ * Alerts raised by this scan (already existing ones are extended, not repeated).
+ */
+raised: Array<number>, };
+
 export type SearchHit = { kind: HitKind, case_id: number, 
 /**
  * The matching message; `None` for a note.
@@ -1412,7 +1549,7 @@ identities: Array<IdentityView>, };
 /**
  * Overall state of an account, derived from its streams.
  */
-export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled";
+export type SyncStatus = "new" | "ok" | "syncing" | "error" | "disabled" | "demo" | "local";
 
 export type TagResult = { case_id: number, root_cause: string, 
 /**
@@ -1457,9 +1594,20 @@ export type TemplateRenderParams = { name: string, case_id: number,
  */
 channel?: string | null, 
 /**
- * `public` or `private`.
+ * `public` or `private`; default: the visibility of the conversation a reply on that
+ * channel answers (the case's newest inbound message there).
  */
-visibility?: string | null, };
+visibility?: string | null, 
+/**
+ * Preview a take-offline acknowledgement: `email`, `dm` or `phone` gives
+ * `{offline_route}` its words.
+ */
+offline_via?: string | null, 
+/**
+ * With `offline_via` phone: the call's duration (`12m`) and outcome, which decide between
+ * "we've called you", "we'll call you" and "please call us back".
+ */
+call_duration?: string | null, call_outcome?: string | null, };
 
 export type TemplateRenderResult = { template: string, 
 /**
@@ -1522,7 +1670,11 @@ undo_event: number, kind: string, case_id: number | null,
 /**
  * What was undone, in words.
  */
-summary: string, };
+summary: string, 
+/**
+ * What things are back to, in words ("case #3 is open again").
+ */
+restored: string, };
 
 export type Verdict = "fewer" | "no_clear_change" | "more" | "too_early";
 
