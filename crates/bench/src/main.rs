@@ -16,8 +16,8 @@
 //! `all` compares each headline figure with the checked-in baseline (`baseline.rs`) and prints
 //! `REGRESSED` for one more than 25% worse on a quiet CPU.
 
-mod baseline;
 mod alerts;
+mod baseline;
 mod corpus;
 mod imap;
 mod import;

@@ -202,11 +202,15 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             );
             say!(
                 "Before: {} cases in {:.1} weeks ({:.2}/week)",
-                r.before.cases, r.before.weeks, r.before.rate_per_week
+                r.before.cases,
+                r.before.weeks,
+                r.before.rate_per_week
             );
             say!(
                 "After:  {} cases in {:.1} weeks ({:.2}/week)",
-                r.after.cases, r.after.weeks, r.after.rate_per_week
+                r.after.cases,
+                r.after.weeks,
+                r.after.rate_per_week
             );
             if let (Some(ratio), Some([lo, hi])) = (r.rate_ratio, r.ci95) {
                 say!("Rate ratio {ratio:.2}, 95% interval {lo:.2}–{hi:.2}");
@@ -299,7 +303,10 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             say!("Customers {} to {} ({})", r.from, r.to, r.time_zone);
             say!(
                 "{} unique customers, {} cases ({} repeat contacts), {} reopened",
-                r.unique_customers, r.cases.count, r.repeat_cases.count, r.reopened.count
+                r.unique_customers,
+                r.cases.count,
+                r.repeat_cases.count,
+                r.reopened.count
             );
             if r.repeat_contacts.is_empty() {
                 say!("No repeat contacts.");
@@ -308,7 +315,10 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             say!();
             say!(
                 "{:<32}  {:>5}  {:>6}  {:<20}  CASES",
-                "CUSTOMER", "CASES", "REPEAT", "CHANNELS"
+                "CUSTOMER",
+                "CASES",
+                "REPEAT",
+                "CHANNELS"
             );
             for c in &r.repeat_contacts {
                 let who = c

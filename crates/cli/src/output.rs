@@ -215,7 +215,15 @@ pub fn print_case_list(r: &ListCasesResult) {
     }
     say!(
         "{:>6}  {:<8}  {:<10}  {:<28}  {:<44}  {:>4}  {:<16}  {:<6}  {:<22}",
-        "ID", "STATUS", "CHANNEL", "CUSTOMER", "SUBJECT", "MSGS", "LAST", "REPEAT", "REASON"
+        "ID",
+        "STATUS",
+        "CHANNEL",
+        "CUSTOMER",
+        "SUBJECT",
+        "MSGS",
+        "LAST",
+        "REPEAT",
+        "REASON"
     );
     for c in &r.cases {
         let who = c

@@ -166,7 +166,11 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
         ));
     }
     if let Some(ids) = &f.ids {
-        args.push(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()).into());
+        args.push(
+            serde_json::to_string(ids)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
+        );
         sql.push_str(&format!(
             " AND c.id IN (SELECT value FROM json_each(?{}))",
             args.len()

@@ -178,6 +178,7 @@ pub fn apply(tx: &mut Tx<'_>, op: &UndoOp) -> Result<()> {
                         "cannot undo: {table} row {id} no longer exists (changed since)"
                     ))
                 })?;
+                release_thread_rows(tx, table, *id)?;
                 tx.conn()
                     .execute(&format!("DELETE FROM \"{table}\" WHERE id = ?1"), [id])?;
                 mark(tx, table, entity, &row);
@@ -433,4 +434,25 @@ fn from_sql(v: SqlValue) -> Value {
 /// Equal as stored: `true` and `1` are the same SQLite value.
 fn same_value(a: &Value, b: &Value) -> bool {
     to_sql(a) == to_sql(b)
+}
+
+/// Threading records every stored message's ids and header-less subject (`thread_ids`,
+/// `thread_subjects`, docs/data-model.md "Threading"). When undo takes back a message or a
+/// conversation an action created, those records go with it; the ids are registered again by
+/// the next message that carries them.
+fn release_thread_rows(tx: &mut Tx<'_>, table: &str, id: i64) -> Result<()> {
+    match table {
+        "messages" => {
+            tx.conn()
+                .prepare_cached("DELETE FROM thread_subjects WHERE message_id = ?1")?
+                .execute([id])?;
+        }
+        "conversations" => {
+            tx.conn()
+                .prepare_cached("DELETE FROM thread_ids WHERE conversation_id = ?1")?
+                .execute([id])?;
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -522,8 +522,7 @@ mod tests {
     fn styles_without_resources_pass_through_unchanged() {
         let out = clean("<p style=\"color: rgb(1, 2, 3); font-family: 'A;B', serif\">x</p>");
         assert_eq!(
-            out,
-            "<p style=\"color:rgb(1, 2, 3);font-family:&quot;A;B&quot; , serif\">x</p>",
+            out, "<p style=\"color:rgb(1, 2, 3);font-family:&quot;A;B&quot; , serif\">x</p>",
             "a quoted `;` does not split a declaration"
         );
     }
