@@ -37,7 +37,7 @@ pub fn run_alerts(ctx: &Ctx, cmd: AlertsCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else {
-                println!(
+                say!(
                     "Scanned {} to {} ({} inbound messages): {} new alert{}",
                     day(r.from),
                     day(r.to),
@@ -64,11 +64,16 @@ pub fn run_alerts(ctx: &Ctx, cmd: AlertsCommand) -> anyhow::Result<()> {
             if json {
                 print_json(&r)?;
             } else if r.alerts.is_empty() {
-                println!("No alerts");
+                say!("No alerts");
             } else {
-                println!(
+                say!(
                     "{:<5} {:<10} {:<10} {:>5} {:>8}  {:<8} SUBJECT",
-                    "ID", "DAY", "KIND", "COUNT", "EXPECTED", "CASES"
+                    "ID",
+                    "DAY",
+                    "KIND",
+                    "COUNT",
+                    "EXPECTED",
+                    "CASES"
                 );
                 for x in &r.alerts {
                     print_row(x);
@@ -77,14 +82,14 @@ pub fn run_alerts(ctx: &Ctx, cmd: AlertsCommand) -> anyhow::Result<()> {
         }
         AlertsCommand::Ack { id } => {
             let x = a::alerts_ack(ctx, &a::AlertIdParams { id })?;
-            println!("Alert {} acknowledged: {}", x.id, x.subject);
+            say!("Alert {} acknowledged: {}", x.id, x.subject);
         }
     }
     Ok(())
 }
 
 fn print_row(x: &Alert) {
-    println!(
+    say!(
         "{:<5} {:<10} {:<10} {:>5} {:>8.1}  {:<8} {}{}",
         x.id,
         day(x.start),
