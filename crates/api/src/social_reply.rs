@@ -141,7 +141,7 @@ pub(crate) fn reply_social(
                 cfg.handle,
             )
         }
-        // Mastodon arm (helper B): the key is the Idempotency-Key; the limit is the server's,
+        // Mastodon: the key is the Idempotency-Key; the limit is the server's,
         // counted the server's way (URLs 23, remote mentions by local part) on the exact text
         // that will go out, mention included — so it is checked here and not by `measure`.
         mastodon::CHANNEL => {

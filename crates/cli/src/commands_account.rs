@@ -313,7 +313,7 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
                         r.account,
                         r.error_class.map(|c| c.to_string()).unwrap_or_default()
                     ),
-                    // Bluesky/Mastodon: stored items per stream (helper A).
+                    // Bluesky/Mastodon: stored items per stream.
                     (None, None) => {
                         if let Some(s) = &r.social {
                             let parts: Vec<String> = s

@@ -220,7 +220,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
     tx.changed(Entity::Conversation, conversation_id);
 
     let reopened = apply_lifecycle(tx, case_id, direction, m.sent_at, actor, now)?;
-    // --- protocol / response clock / repeat contact hook (helper C, see store::protocol) ---
+    // --- protocol / response clock / repeat contact hook (see store::protocol) ---
     crate::protocol::after_ingest(
         tx,
         &crate::protocol::Stored {
@@ -243,7 +243,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         actor,
         now,
     )?;
-    // --- end of helper C hook ---
+    // --- end of the protocol hook ---
     crate::alerts::after_ingest(
         tx,
         &crate::alerts::Stored {

@@ -300,7 +300,7 @@ pub struct Stored<'a> {
     pub reopened: bool,
 }
 
-/// The ingest hook (helper C): after a message is stored, an outbound one answers the
+/// The ingest hook: after a message is stored, an outbound one answers the
 /// response clock; an inbound one is checked for repeat contact, then the protocol runs and its
 /// actions are applied to the case. Imported history arms response clocks as synced mail does,
 /// from the message's own time: an imported backlog of unanswered messages is owed replies, and

@@ -43,7 +43,7 @@ const MAX_REFRESH_PER_PASS: usize = 20;
 /// Only items sent within this window are read again (ms).
 const REFRESH_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 
-/// A connected provider of any kind: one arm per provider module (Mastodon wired by helper B).
+/// A connected provider of any kind: one arm per provider module.
 pub enum AnyProvider {
     Bluesky(Box<bluesky::Bluesky>),
     Mastodon(Box<mastodon::Mastodon>),

@@ -8,7 +8,7 @@
 //! Nothing here knows about the database: providers hand back plain [`Item`]s and [`SentRef`]s,
 //! and `switchboard-sync` turns them into store rows, cursors and outbox transitions.
 
-// Provider modules (helper A added `http`/`bluesky`; B adds `pub mod mastodon;` below).
+// Provider modules: the shared HTTP client, then one module per provider.
 pub mod bluesky;
 pub mod email;
 pub mod http;

@@ -1,4 +1,4 @@
--- 0006_social: what social providers need kept beside a message (helper A, issue 5).
+-- 0006_social: what social providers need kept beside a message.
 --
 -- A reply on Bluesky must name the post it answers *and* its thread root as strong refs
 -- ({uri, cid}); a chat reply needs the conversation id. Those come with the item when it is

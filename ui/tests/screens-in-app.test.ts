@@ -1,4 +1,4 @@
-// The F2 screens inside the app: the sidebar routes to each, the sample-data banner is on every
+// The workflow screens inside the app: the sidebar routes to each, the sample-data banner is on every
 // screen, and an empty workspace opens on the first-run screen.
 import { afterEach, describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';

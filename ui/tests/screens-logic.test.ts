@@ -1,4 +1,4 @@
-// Pure logic of the F2 screens: routes, account forms, taxonomy tree, follow-up buckets,
+// Pure logic of the workflow screens: routes, account forms, taxonomy tree, follow-up buckets,
 // protocol rule forms, business hours, templates, first-run decision.
 import { describe, expect, it } from 'vitest';
 

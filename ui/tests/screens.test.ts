@@ -16,7 +16,7 @@ import TemplatesScreen from '../src/lib/templates/TemplatesScreen.svelte';
 import type { Template } from '../src/lib/templates/templates';
 import SettingsScreen from '../src/lib/settings/SettingsScreen.svelte';
 import type { Setting } from '../src/lib/settings/settings';
-import FirstRunHost from './f2-firstrun-host.svelte';
+import FirstRunHost from './firstrun-host.svelte';
 import DemoBanner from '../src/lib/firstrun/DemoBanner.svelte';
 
 const HOUR = 3_600_000;
