@@ -26,7 +26,8 @@ after(async () => {
 test('the inbox shows the seeded cases', async () => {
   await page.goto(server.uiUrl);
   await page.getByTestId('case-count').filter({ hasText: '40 cases' }).waitFor({ timeout: 15_000 });
-  await page.getByText(/Stopped working #\d+/).first().waitFor();
+  // An email case of the sample shop, e.g. "Stopped working #4412" (subject and case ref).
+  await page.getByText(/^[A-Z][\w' ]+ #\d{4,5}$/).first().waitFor();
 });
 
 test('a case opens, takes a reply into the outbox, and is resolved', async () => {
