@@ -72,10 +72,12 @@ test('a case opens, a root cause is tagged and a reply lands in the outbox', asy
   assert.ok(target, 'the demo has a new case');
 
   const row = await driver.wait(
-    until.elementLocated(By.xpath(`//section[@aria-label="Inbox"]//*[contains(text(), ${JSON.stringify(target.subject.slice(0, 20))})]`)),
+    until.elementLocated(By.xpath(`//section[@aria-label="Inbox"]//button[contains(., ${JSON.stringify(target.subject.slice(0, 20))})]`)),
     15_000,
   );
-  await row.click();
+  // The inbox is a virtualized list: bring the row on screen before clicking it.
+  await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', row);
+  await driver.executeScript('arguments[0].click()', row);
   const view = await driver.wait(until.elementLocated(By.css('section[aria-label="Case"]')), 15_000);
   await driver.wait(until.elementTextContains(view, target.subject.slice(0, 20)), 15_000);
 
