@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use switchboard_core::reports::day_start;
 use switchboard_store::alerts::{self, AlertFilter};
 pub use switchboard_store::alerts::{Alert, AlertKind, ScanReport};
 
@@ -20,7 +21,7 @@ pub struct AlertsListParams {
     /// Only `root_cause` or only `term` alerts.
     #[serde(default)]
     pub kind: Option<AlertKind>,
-    /// Only alerts that started on or after this UTC day (`YYYY-MM-DD`).
+    /// Only alerts that started on or after this local day (the workspace's time zone) (`YYYY-MM-DD`).
     #[serde(default)]
     pub since: Option<String>,
 }
@@ -33,12 +34,14 @@ pub struct AlertsListResult {
 }
 
 pub fn alerts_list(ctx: &Ctx, p: &AlertsListParams) -> Result<AlertsListResult> {
+    let store = ctx.store();
+    // Alert days are the workspace's local days (its business-hours time zone).
+    let tz = alerts::workspace_params(store.conn())?.tz;
     let since = p
         .since
         .as_deref()
-        .map(|s| parse_day(s, "since"))
+        .map(|s| parse_day(s, "since").map(|d| day_start(tz, d)))
         .transpose()?;
-    let store = ctx.store();
     let list = alerts::list(
         store.conn(),
         &AlertFilter {
@@ -72,26 +75,29 @@ pub fn alerts_show(ctx: &Ctx, p: &AlertIdParams) -> Result<Alert> {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
 pub struct AlertsScanParams {
-    /// First UTC day to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
+    /// First local day (the workspace's time zone) to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
     #[serde(default)]
     pub from: Option<String>,
-    /// Last UTC day (`YYYY-MM-DD`, inclusive); default: today.
+    /// Last local day (the workspace's time zone) (`YYYY-MM-DD`, inclusive); default: today.
     #[serde(default)]
     pub to: Option<String>,
 }
 
 pub fn alerts_scan(ctx: &Ctx, p: &AlertsScanParams) -> Result<ScanReport> {
+    let mut store = ctx.store();
+    // Alert days are the workspace's local days (its business-hours time zone).
+    let tz = alerts::workspace_params(store.conn())?.tz;
     let from = p
         .from
         .as_deref()
-        .map(|s| parse_day(s, "from"))
+        .map(|s| parse_day(s, "from").map(|d| day_start(tz, d)))
         .transpose()?;
     let to =
         p.to.as_deref()
-            .map(|s| parse_day(s, "to").map(|d| d + switchboard_core::alerts::DAY_MS - 1))
+            .map(|s| parse_day(s, "to").map(|d| day_start(tz, d + chrono::Duration::days(1)) - 1))
             .transpose()?;
     let now = ctx.now();
-    Ok(ctx.store().write(|tx| alerts::scan(tx, from, to, now))?)
+    Ok(store.write(|tx| alerts::scan(tx, from, to, now))?)
 }
 
 /// Alerts not yet shown as a desktop notification (oldest first).
@@ -122,15 +128,11 @@ pub fn alerts_mark_notified(
     })
 }
 
-/// A UTC day `YYYY-MM-DD` as the ms of its midnight. Alert days are UTC days.
-fn parse_day(s: &str, what: &str) -> Result<i64> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+/// A local day (the workspace's time zone) `YYYY-MM-DD` as the ms of its midnight. Alert days are local day (the workspace's time zone)s.
+fn parse_day(s: &str, what: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         ApiError::invalid(format!(
             "cannot read the {what} date {s:?}: expected a day as YYYY-MM-DD"
         ))
-    })?;
-    Ok(d.and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
-        .timestamp_millis())
+    })
 }

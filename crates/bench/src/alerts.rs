@@ -422,7 +422,7 @@ fn run_history(seed: u64, days: i64, per_day: f64, spike: Option<&Spike>) -> Out
             if signals.is_empty() {
                 continue;
             }
-            let d = detect::day_of(at);
+            let d = detect::day_of(det.params.tz, at);
             if d != open_day {
                 open.clear();
                 open_day = d;

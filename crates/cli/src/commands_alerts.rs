@@ -8,7 +8,7 @@ use crate::print_json;
 
 #[derive(Subcommand)]
 pub enum AlertsCommand {
-    /// Rescan history for spikes (root causes and terms) between two UTC days.
+    /// Rescan history for spikes (root causes and terms) between two days (local to the workspace).
     Scan {
         /// First day to raise alerts for (YYYY-MM-DD; default: the first inbound message).
         #[arg(long, value_name = "DATE")]

@@ -12,11 +12,12 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use switchboard_core::alerts::{
-    self as detect, Cooldown, Counter, DAY_MS, DayCount, Params, TermDetector, TermSignal,
-    TermState, day_of, text,
+    self as detect, Cooldown, Counter, DayCount, Params, TermDetector, TermSignal, TermState,
+    day_of, day_start_of, text,
 };
 use switchboard_core::case::Direction;
 
@@ -285,6 +286,15 @@ pub(crate) fn flush(tx: &mut Tx<'_>) -> Result<()> {
     count_arrivals(tx, &arrivals)
 }
 
+/// The detector's tuning with the workspace's time zone (from its business hours), so that
+/// alert days begin at the owner's midnight.
+pub fn workspace_params(conn: &Connection) -> Result<Params> {
+    Ok(Params {
+        tz: crate::sla::schedule(conn)?.time_zone(),
+        ..Params::default()
+    })
+}
+
 /// Counts inbound messages (in date order) into the stored term counters and raises or extends
 /// alerts; what [`flush`] does with the messages queued by [`after_ingest`]. Public for the
 /// benchmark, which times it apart from the rest of ingest.
@@ -292,7 +302,7 @@ pub fn count_arrivals(tx: &mut Tx<'_>, arrivals: &[Arrival]) -> Result<()> {
     if arrivals.is_empty() {
         return Ok(());
     }
-    let params = Params::default();
+    let params = workspace_params(tx.conn())?;
     let (total, vocabulary) = load_total(tx.conn())?;
     let mut det = TermDetector::new(params.clone());
     det.total = total;
@@ -321,7 +331,7 @@ pub fn count_arrivals(tx: &mut Tx<'_>, arrivals: &[Arrival]) -> Result<()> {
         let signals = det.observe(a.at, &a.terms);
         touched.extend(a.terms.iter().cloned());
         if !signals.is_empty() {
-            apply_term_signals(tx, a, &signals)?;
+            apply_term_signals(tx, &params, a, &signals)?;
         }
     }
     let mut vocabulary = vocabulary as i64;
@@ -383,7 +393,12 @@ fn prune(conn: &Connection, params: &Params, day: i64) -> Result<usize> {
 }
 
 /// Raises or extends the term alert one message's signals belong to, and adds its case.
-fn apply_term_signals(tx: &mut Tx<'_>, a: &Arrival, signals: &[TermSignal]) -> Result<()> {
+fn apply_term_signals(
+    tx: &mut Tx<'_>,
+    params: &Params,
+    a: &Arrival,
+    signals: &[TermSignal],
+) -> Result<()> {
     let day = signals[0].day;
     let open: Vec<(i64, Vec<String>)> = tx
         .conn()
@@ -442,7 +457,9 @@ fn apply_term_signals(tx: &mut Tx<'_>, a: &Arrival, signals: &[TermSignal]) -> R
                     now: a.now,
                 },
             )?;
-            for case_id in cases_mentioning(tx.conn(), &lead.term, day * DAY_MS, a.at)? {
+            for case_id in
+                cases_mentioning(tx.conn(), &lead.term, day_start_of(params.tz, day), a.at)?
+            {
                 add_case(tx, id, case_id)?;
             }
             id
@@ -529,23 +546,24 @@ pub fn after_tag(tx: &mut Tx<'_>, case_id: i64, root_cause_id: i64, now: i64) ->
         .conn()
         .prepare_cached("SELECT created_at FROM cases WHERE id = ?1")?
         .query_row([case_id], |r| r.get(0))?;
-    let day = day_of(created_at);
-    if day_of(now) - day > LIVE_TAG_WINDOW_DAYS {
+    let params = workspace_params(tx.conn())?;
+    let day = day_of(params.tz, created_at);
+    if day_of(params.tz, now) - day > LIVE_TAG_WINDOW_DAYS {
         return Ok(());
     }
     let parent: Option<i64> = tx
         .conn()
         .prepare_cached("SELECT parent_id FROM root_causes WHERE id = ?1")?
         .query_row([root_cause_id], |r| r.get(0))?;
-    let params = Params::default();
     let causes = cause_count(tx.conn())?;
     for cause in std::iter::once(root_cause_id).chain(parent) {
-        let all = daily_counts(tx.conn(), None, day - ROOT_CAUSE_HISTORY_DAYS, day)?;
-        let mine = daily_counts(tx.conn(), Some(cause), day - ROOT_CAUSE_HISTORY_DAYS, day)?;
+        let lo = day - ROOT_CAUSE_HISTORY_DAYS;
+        let all = daily_counts(tx.conn(), params.tz, None, lo, day)?;
+        let mine = daily_counts(tx.conn(), params.tz, Some(cause), lo, day)?;
         let days = day_series(
             &all,
             &mine,
-            first_case_day(tx.conn())?,
+            first_case_day(tx.conn(), params.tz)?,
             day - ROOT_CAUSE_HISTORY_DAYS,
             day,
         );
@@ -563,42 +581,44 @@ fn cause_count(conn: &Connection) -> Result<usize> {
         .max(1) as usize)
 }
 
-fn first_case_day(conn: &Connection) -> Result<Option<i64>> {
+fn first_case_day(conn: &Connection, tz: Tz) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT min(created_at) FROM cases WHERE merged_into IS NULL")?
         .query_row([], |r| r.get::<_, Option<i64>>(0))?
-        .map(day_of))
+        .map(|at| day_of(tz, at)))
 }
 
-/// New cases per UTC day in `[from, to]` (days), all or those tagged with `cause` or a child.
+/// New cases per local day in `[from, to]` (day numbers), all or those tagged with `cause` or a
+/// child. Days are counted in Rust rather than grouped in SQL because a local day is not a
+/// fixed 86,400,000 ms: DST makes some 23 or 25 hours long.
 fn daily_counts(
     conn: &Connection,
+    tz: Tz,
     cause: Option<i64>,
     from: i64,
     to: i64,
 ) -> Result<HashMap<i64, u32>> {
-    let (lo, hi) = (from * DAY_MS, (to + 1) * DAY_MS);
-    let rows: Vec<(i64, u32)> = match cause {
-        None => conn
-            .prepare_cached(
-                "SELECT created_at / 86400000, count(*) FROM cases
-                  WHERE created_at >= ?1 AND created_at < ?2 AND merged_into IS NULL GROUP BY 1",
-            )?
-            .query_map(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?,
-        Some(cause) => conn
-            .prepare_cached(
-                "SELECT c.created_at / 86400000, count(DISTINCT c.id) FROM cases c
-                   JOIN case_root_causes crc ON crc.case_id = c.id
-                  WHERE (crc.root_cause_id = ?3
-                         OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = ?3))
-                    AND c.created_at >= ?1 AND c.created_at < ?2 AND c.merged_into IS NULL
-                  GROUP BY 1",
-            )?
-            .query_map(params![lo, hi, cause], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?,
+    let (lo, hi) = (day_start_of(tz, from), day_start_of(tz, to + 1));
+    let mut stmt = match cause {
+        None => conn.prepare_cached(
+            "SELECT created_at FROM cases
+              WHERE created_at >= ?1 AND created_at < ?2 AND merged_into IS NULL AND ?3 IS NULL",
+        )?,
+        Some(_) => conn.prepare_cached(
+            "SELECT c.created_at FROM cases c
+              WHERE c.created_at >= ?1 AND c.created_at < ?2 AND c.merged_into IS NULL
+                AND EXISTS (SELECT 1 FROM case_root_causes crc
+                             WHERE crc.case_id = c.id
+                               AND (crc.root_cause_id = ?3 OR crc.root_cause_id IN
+                                     (SELECT id FROM root_causes WHERE parent_id = ?3)))",
+        )?,
     };
-    Ok(rows.into_iter().collect())
+    let mut counts: HashMap<i64, u32> = HashMap::new();
+    let mut rows = stmt.query(params![lo, hi, cause])?;
+    while let Some(r) = rows.next()? {
+        *counts.entry(day_of(tz, r.get(0)?)).or_default() += 1;
+    }
+    Ok(counts)
 }
 
 /// One [`DayCount`] per day in `[from, to]`, starting no earlier than the first case.
@@ -675,9 +695,14 @@ fn apply_root_cause(
                      OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = ?1))
                 AND c.created_at >= ?2 AND c.created_at < ?3 AND c.merged_into IS NULL",
         )?
-        .query_map(params![cause, day * DAY_MS, (day + 1) * DAY_MS], |r| {
-            r.get(0)
-        })?
+        .query_map(
+            params![
+                cause,
+                day_start_of(params.tz, day),
+                day_start_of(params.tz, day + 1)
+            ],
+            |r| r.get(0),
+        )?
         .collect::<rusqlite::Result<_>>()?;
     for c in cases {
         add_case(tx, id, c)?;
@@ -690,7 +715,7 @@ fn apply_root_cause(
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct ScanReport {
-    /// First and last UTC day scanned (ms of their midnights).
+    /// First and last local day scanned (ms of their midnights in the workspace's time zone).
     pub from: i64,
     pub to: i64,
     /// Inbound messages replayed through the term detector (including the history before
@@ -718,12 +743,13 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
             "cannot scan for alerts: the start date is after the end date".into(),
         ));
     }
-    let (from_day, to_day) = (day_of(from), day_of(to));
+    let params = workspace_params(tx.conn())?;
+    let tz = params.tz;
+    let (from_day, to_day) = (day_of(tz, from), day_of(tz, to));
     let before: i64 = tx
         .conn()
         .query_row("SELECT ifnull(max(id), 0) FROM alerts", [], |r| r.get(0))?;
 
-    let params = Params::default();
     let mut det = TermDetector::new(params.clone());
     let mut messages = 0i64;
     {
@@ -737,7 +763,7 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
                   WHERE m.direction = 'inbound' AND m.sent_at < ?1
                   ORDER BY m.sent_at, m.id",
             )?
-            .query_map([(to_day + 1) * DAY_MS], |r| {
+            .query_map([day_start_of(tz, to_day + 1)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -745,11 +771,12 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
             messages += 1;
             let terms = text::message_terms(subject.as_deref(), &body);
             let signals = det.observe(at, &terms);
-            if signals.is_empty() || day_of(at) < from_day {
+            if signals.is_empty() || day_of(tz, at) < from_day {
                 continue;
             }
             apply_term_signals(
                 tx,
+                &params,
                 &Arrival {
                     case_id,
                     at,
@@ -760,7 +787,7 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
             )?;
         }
     }
-    if to_day >= day_of(now) {
+    if to_day >= day_of(tz, now) {
         tx.conn().execute_batch("DELETE FROM alert_terms")?;
         for (term, s) in &det.terms {
             save_term(tx.conn(), term, s)?;
@@ -773,11 +800,11 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
         .prepare("SELECT id FROM root_causes WHERE archived_at IS NULL ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let first_day = first_case_day(tx.conn())?;
+    let first_day = first_case_day(tx.conn(), tz)?;
     let lo = from_day - ROOT_CAUSE_HISTORY_DAYS;
-    let all = daily_counts(tx.conn(), None, lo, to_day)?;
+    let all = daily_counts(tx.conn(), tz, None, lo, to_day)?;
     for &cause in &causes {
-        let mine = daily_counts(tx.conn(), Some(cause), lo, to_day)?;
+        let mine = daily_counts(tx.conn(), tz, Some(cause), lo, to_day)?;
         for day in from_day..=to_day {
             if mine.get(&day).copied().unwrap_or(0) < params.min_count {
                 continue;
@@ -789,7 +816,7 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
                       WHERE (crc.root_cause_id = ?1
                              OR crc.root_cause_id IN (SELECT id FROM root_causes WHERE parent_id = ?1))
                         AND c.created_at >= ?2 AND c.created_at < ?3",
-                    params![cause, day * DAY_MS, (day + 1) * DAY_MS],
+                    params![cause, day_start_of(tz, day), day_start_of(tz, day + 1)],
                     |r| r.get(0),
                 )?;
                 apply_root_cause(tx, &params, cause, day, start, &v, now)?;
@@ -803,8 +830,8 @@ pub fn scan(tx: &mut Tx<'_>, from: Option<i64>, to: Option<i64>, now: i64) -> Re
         .query_map([before], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(ScanReport {
-        from: from_day * DAY_MS,
-        to: to_day * DAY_MS,
+        from: day_start_of(tz, from_day),
+        to: day_start_of(tz, to_day),
         messages,
         raised,
     })

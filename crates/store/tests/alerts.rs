@@ -140,6 +140,52 @@ fn a_term_spike_is_raised_as_messages_arrive_with_all_its_cases() {
 }
 
 #[test]
+fn alert_days_are_the_workspace_s_local_days() {
+    // Eight complaints in a Los Angeles afternoon, 14:00 to 19:15 local: they cross midnight
+    // UTC, so counted per UTC day they would be two days of four (below the minimum of five)
+    // and raise nothing. The owner's day holds all eight.
+    let (_d, mut store) = common::open();
+    store
+        .write(|tx| {
+            let mut s = switchboard_core::sla::ResponseSettings::default();
+            s.hours.time_zone = "America/Los_Angeles".into();
+            switchboard_store::sla::set_response_settings(tx, &s)
+        })
+        .unwrap();
+    let acc = archive(&mut store);
+    ingest_each(&mut store, &ordinary(acc, 21, 12));
+    let afternoon: Vec<NewMessage> = spike(acc, 21, 8)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut m)| {
+            m.sent_at = D0 + 21 * DAY_MS + 21 * HOUR + i as i64 * 45 * 60_000;
+            m
+        })
+        .collect();
+    assert!(
+        afternoon.first().unwrap().sent_at % DAY_MS > afternoon.last().unwrap().sent_at % DAY_MS,
+        "the afternoon crosses midnight UTC"
+    );
+    let spiked = ingest_each(&mut store, &afternoon);
+
+    let list = term_alerts(&store);
+    assert_eq!(list.len(), 1, "one local day, one alert: {list:#?}");
+    assert_eq!(list[0].count, 8);
+    assert_eq!(list[0].case_ids, spiked);
+
+    // A rescan over the same history agrees with what was raised live.
+    let report = store
+        .write(|tx| alerts::scan(tx, None, None, D0 + 23 * DAY_MS))
+        .unwrap();
+    assert!(report.raised.is_empty(), "nothing new: {report:?}");
+    assert_eq!(
+        report.to % DAY_MS,
+        7 * HOUR,
+        "days begin at Los Angeles midnight (07:00 UTC in summer)"
+    );
+}
+
+#[test]
 fn a_rolled_back_message_is_not_counted() {
     let (_d, mut store) = common::open();
     let acc = archive(&mut store);

@@ -34,13 +34,25 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
 use crate::Timestamp;
+use crate::reports::{day_start, local_date};
 
 pub const DAY_MS: i64 = 86_400_000;
 
-/// The UTC day number of a timestamp.
-pub fn day_of(at: Timestamp) -> i64 {
-    at.div_euclid(DAY_MS)
+/// The day number (days since 1970-01-01) of the calendar day in `tz` that `at` falls on.
+/// Alerts count per local day, so "today" for a shop in Los Angeles ends at its midnight,
+/// not at 16:00 when the UTC date changes.
+pub fn day_of(tz: Tz, at: Timestamp) -> i64 {
+    (local_date(tz, at) - NaiveDate::default()).num_days()
+}
+
+/// The first instant (UTC milliseconds) of local day number `day` in `tz`: 23 or 25 hours
+/// before the next one across a DST change.
+pub fn day_start_of(tz: Tz, day: i64) -> Timestamp {
+    day_start(tz, NaiveDate::default() + chrono::Duration::days(day))
 }
 
 /// The detector's tuning. [`Params::default`] is what the app uses; every number is documented
@@ -65,6 +77,8 @@ pub struct Params {
     pub prior_per_day: f64,
     /// A term whose baseline falls below this (per day) and that was not seen today is forgotten.
     pub forget_below: f64,
+    /// The workspace's time zone: days begin at its midnight.
+    pub tz: Tz,
 }
 
 impl Default for Params {
@@ -78,6 +92,7 @@ impl Default for Params {
             cool_down_days: 3,
             prior_per_day: 0.1,
             forget_below: 0.02,
+            tz: Tz::UTC,
         }
     }
 }
@@ -232,7 +247,7 @@ impl TermDetector {
     /// makes (or keeps) significant. A message dated before the detector's current day is late:
     /// it is neither counted nor tested (a rescan over history counts it in order).
     pub fn observe(&mut self, at: Timestamp, terms: &[String]) -> Vec<TermSignal> {
-        let day = day_of(at);
+        let day = day_of(self.params.tz, at);
         let decay = self.params.decay();
         if self.total.days == 0 && self.total.today == 0 {
             self.total = Counter::new(day);

@@ -105,7 +105,7 @@ fn a_planted_spike_is_found_on_its_day() {
     assert!(
         raised
             .iter()
-            .any(|s| s.term == "courier parcel" && s.day == day_of(T0) + 35),
+            .any(|s| s.term == "courier parcel" && s.day == day_of(Tz::UTC, T0) + 35),
         "the phrase planted 12 times on day 35 is raised that day: {raised:?}"
     );
     assert!(
@@ -136,7 +136,7 @@ fn one_spike_raises_one_alert_and_the_cool_down_holds() {
     let raises: Vec<i64> = signals
         .iter()
         .filter(|(_, s)| s.term == "courier parcel" && s.action == Cooldown::Raise)
-        .map(|(_, s)| s.day - day_of(T0))
+        .map(|(_, s)| s.day - day_of(Tz::UTC, T0))
         .collect();
     assert_eq!(
         raises,
@@ -146,7 +146,7 @@ fn one_spike_raises_one_alert_and_the_cool_down_holds() {
     assert!(
         signals.iter().any(|(_, s)| s.term == "courier parcel"
             && s.action == Cooldown::Extend
-            && s.day == day_of(T0) + 30),
+            && s.day == day_of(Tz::UTC, T0) + 30),
         "later messages of the spike day extend the alert"
     );
 }
