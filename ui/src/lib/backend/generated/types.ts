@@ -158,7 +158,7 @@ include_acked: boolean,
  */
 kind?: AlertKind | null, 
 /**
- * Only alerts that started on or after this UTC day (`YYYY-MM-DD`).
+ * Only alerts that started on or after this local day (the workspace's time zone) (`YYYY-MM-DD`).
  */
 since?: string | null, };
 
@@ -174,11 +174,11 @@ export type AlertsMarkNotifiedResult = { marked: number, };
 
 export type AlertsScanParams = { 
 /**
- * First UTC day to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
+ * First local day (the workspace's time zone) to raise alerts for (`YYYY-MM-DD`); default: the first inbound message.
  */
 from?: string | null, 
 /**
- * Last UTC day (`YYYY-MM-DD`, inclusive); default: today.
+ * Last local day (the workspace's time zone) (`YYYY-MM-DD`, inclusive); default: today.
  */
 to?: string | null, };
 
@@ -1385,7 +1385,7 @@ export type RuleIdParams = { rule_id: number, };
 
 export type ScanReport = { 
 /**
- * First and last UTC day scanned (ms of their midnights).
+ * First and last local day scanned (ms of their midnights in the workspace's time zone).
  */
 from: number, to: number, 
 /**
