@@ -50,7 +50,7 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
     let conn = store.conn();
     let status = p.status.as_deref().map(parse_status).transpose()?;
     let root_cause_id = match &p.root_cause {
-        Some(rc) => Some(taxonomy::find(conn, rc)?.id),
+        Some(rc) => Some(taxonomy::find_id(conn, rc)?),
         None => None,
     };
     let label_id = match &p.label {
@@ -263,11 +263,11 @@ pub struct TagResult {
 pub fn case_tag_root_cause(ctx: &Ctx, case_id: i64, root_cause: &str) -> Result<TagResult> {
     let now = ctx.now();
     Ok(ctx.store().write(|tx| {
-        let rc = taxonomy::find(tx.conn(), root_cause)?;
-        let added = taxonomy::tag_case(tx, case_id, rc.id, "user", now)?;
+        let id = taxonomy::find_id(tx.conn(), root_cause)?;
+        let added = taxonomy::tag_case(tx, case_id, id, "user", now)?;
         Ok(TagResult {
             case_id,
-            root_cause: rc.path,
+            root_cause: taxonomy::path_of(tx.conn(), id)?,
             added,
         })
     })?)

@@ -99,7 +99,7 @@ fn scope(ctx: &Ctx, conn: &Connection, schedule: &Schedule, p: &ReportRange) -> 
     let range = DayRange::new(from, to, tz).map_err(|e| ApiError::invalid(e.to_string()))?;
     let mut root_causes = Vec::new();
     for name in &p.root_causes {
-        root_causes.push(taxonomy::find(conn, name)?.id);
+        root_causes.push(taxonomy::find_id(conn, name)?);
     }
     let channels = p
         .channels
@@ -141,7 +141,14 @@ pub fn report_root_causes(ctx: &Ctx, p: &ReportRootCausesParams) -> Result<RootC
 pub fn report_fix(ctx: &Ctx, p: &ReportFixParams) -> Result<FixReport> {
     let store = ctx.store();
     let conn = store.conn();
-    let rc = taxonomy::find(conn, &p.root_cause)?;
+    let id = taxonomy::find_id(conn, &p.root_cause)?;
+    let causes = rows::causes(conn)?;
+    let rc = causes.iter().find(|c| c.id == id).ok_or_else(|| {
+        ApiError::new(
+            Code::NotFound,
+            format!("root cause {:?} not found", p.root_cause),
+        )
+    })?;
     let fixed_at = match (rc.status.as_str(), rc.fixed_at) {
         ("fixed", Some(at)) => at,
         _ => {
@@ -166,10 +173,6 @@ pub fn report_fix(ctx: &Ctx, p: &ReportFixParams) -> Result<FixReport> {
         conn,
         &Selection::Began(fixed_at - span, (fixed_at + span).min(now).max(fixed_at)),
     )?;
-    let causes = rows::causes(conn)?;
-    let node = causes.iter().find(|c| c.id == rc.id).ok_or_else(|| {
-        ApiError::new(Code::NotFound, format!("root cause {} not found", rc.path))
-    })?;
     let filter = Filter {
         channels: p
             .channels
@@ -179,7 +182,7 @@ pub fn report_fix(ctx: &Ctx, p: &ReportFixParams) -> Result<FixReport> {
         root_causes: Vec::new(),
     };
     Ok(fix::fix_report(
-        &facts, &causes, node, fixed_at, weeks, &filter, now,
+        &facts, &causes, rc, fixed_at, weeks, &filter, now,
     ))
 }
 

@@ -639,7 +639,7 @@ fn day_series(
 }
 
 fn root_cause_path(conn: &Connection, id: i64) -> Result<String> {
-    Ok(crate::taxonomy::get(conn, id)?.path)
+    crate::taxonomy::path_of(conn, id)
 }
 
 /// Raises, extends or (within the cool-down) ignores a root-cause spike on `day`.

@@ -153,10 +153,7 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
         ));
     }
     if f.repeat {
-        sql.push_str(&format!(
-            " AND c.id IN ({})",
-            crate::reports::REPEAT_CASE_IDS
-        ));
+        sql.push_str(&format!(" AND c.{}", crate::reports::IS_REPEAT));
     }
     if let Some(reason) = &f.reason {
         args.push(reason.trim().to_ascii_lowercase().into());

@@ -521,8 +521,8 @@ fn restored_words(conn: &Connection, e: &HistoryEntry) -> Result<String> {
                 .or_else(|| d.get("from_id"))
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
-            match crate::taxonomy::get(conn, id) {
-                Ok(rc) => format!("root cause {} is back as it was", rc.path),
+            match crate::taxonomy::path_of(conn, id) {
+                Ok(path) => format!("root cause {path} is back as it was"),
                 Err(_) => "the root cause is back as it was".into(),
             }
         }

@@ -16,9 +16,9 @@ use switchboard_core::reports::{CaseFact, CauseNode, place};
 use crate::Result;
 use crate::taxonomy::PATH_SEP;
 
-/// The ids of the cases flagged as repeat contacts, as a subquery. The ONE place reports and
-/// the `repeat` case filter read how repeat contact is stored.
-pub const REPEAT_CASE_IDS: &str = "SELECT id FROM cases WHERE repeat_of IS NOT NULL";
+/// Whether a case (its row) is a repeat contact, as an SQL condition on `cases`: the ONE place
+/// reports and the `repeat` case filter read how repeat contact is stored.
+pub const IS_REPEAT: &str = "repeat_of IS NOT NULL";
 
 /// Which cases to read.
 #[derive(Debug, Clone)]
@@ -49,6 +49,10 @@ impl Selection {
 }
 
 /// One fact row per selected case, ordered by id.
+///
+/// Three queries without `ORDER BY`: a year of cases is ~100k rows and ~200k messages, and
+/// sorting them in SQLite's temporary B-trees cost more than the reads (measured in
+/// `switchboard-bench reports`). Rows are grouped and ordered here instead.
 pub fn case_facts(conn: &Connection, sel: &Selection) -> Result<Vec<CaseFact>> {
     if let Selection::Ids(ids) = sel
         && ids.is_empty()
@@ -60,8 +64,8 @@ pub fn case_facts(conn: &Connection, sel: &Selection) -> Result<Vec<CaseFact>> {
         .prepare(&format!(
             "SELECT c.id, c.created_at, c.contact_id,
                     CASE WHEN c.status = 'resolved' THEN c.resolved_at END,
-                    c.channel_reason, c.id IN ({REPEAT_CASE_IDS})
-               FROM cases c WHERE {cond} ORDER BY c.id"
+                    c.channel_reason, c.{IS_REPEAT}
+               FROM cases c WHERE {cond}"
         ))?
         .query_map(params_from_iter(&args), |r| {
             Ok(CaseFact {
@@ -75,90 +79,123 @@ pub fn case_facts(conn: &Connection, sel: &Selection) -> Result<Vec<CaseFact>> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let index: HashMap<i64, usize> = facts.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+    facts.sort_unstable_by_key(|f| f.id);
+    let index: HashMap<i64, u32> = facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id, i as u32))
+        .collect();
 
+    // Channel and visibility names repeat on every message: each is kept once.
+    let mut names = Names::default();
+    let mut msgs: Vec<Msg> = Vec::new();
     let mut stmt = conn.prepare(&format!(
-        "SELECT cc.case_id, m.channel, conv.visibility, m.direction = 'inbound', m.sent_at
+        "SELECT cc.case_id, m.channel, conv.visibility, m.direction = 'inbound', m.sent_at, m.id
            FROM cases c
            JOIN case_conversations cc ON cc.case_id = c.id
            JOIN messages m ON m.conversation_id = cc.conversation_id
            JOIN conversations conv ON conv.id = cc.conversation_id
-          WHERE {cond}
-          ORDER BY cc.case_id, m.sent_at, m.id"
+          WHERE {cond}"
     ))?;
     let mut rows = stmt.query(params_from_iter(&args))?;
-    let mut current: Option<i64> = None;
-    let mut msgs: Vec<Msg> = Vec::new();
-    let flush = |id: Option<i64>, msgs: &mut Vec<Msg>, facts: &mut Vec<CaseFact>| {
-        if let Some(id) = id
-            && let Some(&i) = index.get(&id)
-        {
-            fold_messages(&mut facts[i], msgs);
-        }
-        msgs.clear();
-    };
     while let Some(r) = rows.next()? {
-        let case_id: i64 = r.get(0)?;
-        if current != Some(case_id) {
-            flush(current, &mut msgs, &mut facts);
-            current = Some(case_id);
-        }
+        let Some(&case) = index.get(&r.get::<_, i64>(0)?) else {
+            continue;
+        };
         msgs.push(Msg {
-            channel: r.get(1)?,
-            visibility: r.get(2)?,
+            case,
+            channel: names.id(text(r, 1)?),
+            visibility: names.id(text(r, 2)?),
             inbound: r.get(3)?,
             at: r.get(4)?,
+            id: r.get(5)?,
         });
     }
-    flush(current, &mut msgs, &mut facts);
+    msgs.sort_unstable_by_key(|m| (m.case, m.at, m.id));
+    for run in msgs.chunk_by(|a, b| a.case == b.case) {
+        fold_messages(&mut facts[run[0].case as usize], run, &names);
+    }
 
     let mut stmt = conn.prepare(&format!(
         "SELECT crc.case_id, crc.root_cause_id FROM cases c
            JOIN case_root_causes crc ON crc.case_id = c.id
-          WHERE {cond} ORDER BY crc.case_id, crc.root_cause_id"
+          WHERE {cond}"
     ))?;
     let mut rows = stmt.query(params_from_iter(&args))?;
     while let Some(r) = rows.next()? {
         if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-            facts[i].root_causes.push(r.get(1)?);
+            facts[i as usize].root_causes.push(r.get(1)?);
         }
+    }
+    for f in &mut facts {
+        f.root_causes.sort_unstable();
     }
     Ok(facts)
 }
 
-/// One message of a case, oldest first.
+/// Column `i` as borrowed text (no allocation per row).
+fn text<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Small numbers for the few distinct channel and visibility names.
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl Names {
+    fn id(&mut self, name: &str) -> u16 {
+        match self.0.iter().position(|n| n == name) {
+            Some(i) => i as u16,
+            None => {
+                self.0.push(name.to_string());
+                (self.0.len() - 1) as u16
+            }
+        }
+    }
+
+    fn name(&self, id: u16) -> &str {
+        &self.0[id as usize]
+    }
+}
+
+/// One message of a case (`case`: its index in the facts).
 struct Msg {
-    channel: String,
-    visibility: String,
+    case: u32,
+    channel: u16,
+    visibility: u16,
     inbound: bool,
     at: i64,
+    id: i64,
 }
 
 /// Origin: the first message. First response: the first outbound message after the first
 /// inbound one. Taken offline: for a public origin, the first private message. Resolved on:
-/// the last outbound message at or before `resolved_at`.
-fn fold_messages(f: &mut CaseFact, msgs: &[Msg]) {
+/// the last outbound message at or before `resolved_at`. `msgs` are the case's, oldest first.
+fn fold_messages(f: &mut CaseFact, msgs: &[Msg], names: &Names) {
     let Some(first) = msgs.first() else {
         return;
     };
-    f.origin_channel = Some(first.channel.clone());
-    f.origin = Some(place(&first.channel, &first.visibility));
+    let place_of = |m: &Msg| place(names.name(m.channel), names.name(m.visibility));
+    f.origin_channel = Some(names.name(first.channel).to_string());
+    f.origin = Some(place_of(first));
     f.first_inbound_at = msgs.iter().find(|m| m.inbound).map(|m| m.at);
     if let Some(a) = f.first_inbound_at {
         f.first_response_at = msgs.iter().find(|m| !m.inbound && m.at >= a).map(|m| m.at);
     }
-    if first.visibility == "public" {
+    if names.name(first.visibility) == "public" {
         f.offline_to = msgs
             .iter()
-            .find(|m| m.visibility == "private")
-            .map(|m| place(&m.channel, &m.visibility));
+            .find(|m| names.name(m.visibility) == "private")
+            .map(place_of);
     }
     if let Some(done) = f.resolved_at {
         f.resolved_on = msgs
             .iter()
             .rev()
             .find(|m| !m.inbound && m.at <= done)
-            .map(|m| place(&m.channel, &m.visibility));
+            .map(place_of);
     }
 }
 

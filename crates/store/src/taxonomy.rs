@@ -86,6 +86,29 @@ pub fn get(conn: &Connection, id: i64) -> Result<RootCause> {
 /// Finds a root cause by "Name" or "Parent › Name" (also "Parent/Name" and "Parent > Name"),
 /// case-insensitively. A bare name that exists under several parents is ambiguous.
 pub fn find(conn: &Connection, path: &str) -> Result<RootCause> {
+    get(conn, find_id(conn, path)?)
+}
+
+/// The "Parent › Name" path of a root cause, without counting its cases (what [`get`] does).
+pub fn path_of(conn: &Connection, id: i64) -> Result<String> {
+    conn.prepare_cached(
+        "SELECT rc.name, p.name FROM root_causes rc LEFT JOIN root_causes p ON p.id = rc.parent_id
+          WHERE rc.id = ?1",
+    )?
+    .query_row([id], |r| {
+        let (name, parent): (String, Option<String>) = (r.get(0)?, r.get(1)?);
+        Ok(match parent {
+            Some(p) => format!("{p}{PATH_SEP}{name}"),
+            None => name,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("root cause", id))
+}
+
+/// The id of the root cause [`find`] finds, without counting its cases: for filters and tags,
+/// which run often on large workspaces.
+pub fn find_id(conn: &Connection, path: &str) -> Result<i64> {
     let parts = split_path(path);
     let id: Option<i64> = match parts.as_slice() {
         [name] => {
@@ -126,10 +149,7 @@ pub fn find(conn: &Connection, path: &str) -> Result<RootCause> {
             )));
         }
     };
-    match id {
-        Some(id) => get(conn, id),
-        None => Err(StoreError::not_found("root cause", format!("{path:?}"))),
-    }
+    id.ok_or_else(|| StoreError::not_found("root cause", format!("{path:?}")))
 }
 
 fn split_path(path: &str) -> Vec<&str> {
