@@ -96,7 +96,7 @@ fn counts(ctx: &Ctx) -> Result<(i64, i64)> {
             accounts += 1;
         }
     }
-    let cases = switchboard_store::cases::count(conn, None)?;
+    let cases = switchboard_store::cases::count(conn, None, None)?;
     Ok((accounts, cases))
 }
 
@@ -728,6 +728,7 @@ impl Generator<'_> {
             raw_sha256: None,
             raw_size: None,
             attachments: Vec::new(),
+            automated: None,
         })
     }
 

@@ -192,6 +192,7 @@ fn notifications_fire_once_for_due_follow_ups_and_new_public_complaints() {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     ctx.store()
         .write(|tx| ingest::ingest(tx, &m, "sync", NOW + 60_000))

@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0012_undo", include_str!("migrations/0012_undo.sql")),
     ("0013_alerts", include_str!("migrations/0013_alerts.sql")),
+    (
+        "0014_automated",
+        include_str!("migrations/0014_automated.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -156,7 +156,11 @@ mod tests {
             ("Auto-Submitted", "no"),
             ("X-Auto-Response-Suppress", "DR, RN, NRN"),
         ];
-        assert_eq!(reason(&headers, "ann@example.com"), None, "no machine signal");
+        assert_eq!(
+            reason(&headers, "ann@example.com"),
+            None,
+            "no machine signal"
+        );
         assert_eq!(automated_reason([], None), None, "no headers, no sender");
     }
 
@@ -185,8 +189,11 @@ mod tests {
             Some("List-Unsubscribe: mail.shop.example")
         );
         assert_eq!(
-            reason(&[("List-Unsubscribe", "<mailto:leave@lists.shop.example>")], "a@b.c")
-                .as_deref(),
+            reason(
+                &[("List-Unsubscribe", "<mailto:leave@lists.shop.example>")],
+                "a@b.c"
+            )
+            .as_deref(),
             Some("List-Unsubscribe: lists.shop.example")
         );
     }
@@ -195,7 +202,10 @@ mod tests {
     fn auto_submitted_is_anything_but_no() {
         for (value, expected) in [
             ("auto-generated", Some("Auto-Submitted: auto-generated")),
-            ("auto-replied; owner-email=\"a@b.c\"", Some("Auto-Submitted: auto-replied")),
+            (
+                "auto-replied; owner-email=\"a@b.c\"",
+                Some("Auto-Submitted: auto-replied"),
+            ),
             ("Auto-Notified", Some("Auto-Submitted: auto-notified")),
             ("no", None),
             ("No (a person)", None),
@@ -234,7 +244,11 @@ mod tests {
             Some("X-Auto-Response-Suppress: All")
         );
         assert_eq!(
-            reason(&[("X-Auto-Response-Suppress", "DR, OOF")], "ann@example.com").as_deref(),
+            reason(
+                &[("X-Auto-Response-Suppress", "DR, OOF")],
+                "ann@example.com"
+            )
+            .as_deref(),
             Some("X-Auto-Response-Suppress: DR, OOF")
         );
     }
@@ -260,7 +274,12 @@ mod tests {
                 "{address}"
             );
         }
-        for address in ["ann@example.com", "norene@example.com", "post@example.com", "noreply"] {
+        for address in [
+            "ann@example.com",
+            "norene@example.com",
+            "post@example.com",
+            "noreply",
+        ] {
             assert!(!machine_sender(address), "{address} is a person's mailbox");
         }
     }
