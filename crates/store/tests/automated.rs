@@ -237,3 +237,50 @@ fn marking_a_case_as_a_real_customer_is_undoable() {
     assert_eq!(case(&store, bob).status, CaseStatus::New);
     assert_eq!(listed(&store, Some(true)), vec![bob, id]);
 }
+
+#[test]
+fn a_customers_case_merged_into_automated_mail_makes_it_a_customers_case() {
+    let (_d, mut store) = open();
+    let acc = archive(&mut store);
+    let news = put(&mut store, &newsletter(acc, "<n1@x>", "May offers", T0), T0);
+    let more = put(
+        &mut store,
+        &newsletter(acc, "<n2@x>", "June offers", T0 + HOUR),
+        T0 + HOUR,
+    );
+    store
+        .write(|tx| switchboard_store::case_ops::merge(tx, news, &[more], "user", T0 + HOUR))
+        .unwrap();
+    assert!(
+        case(&store, news).automated.is_some(),
+        "automated mail merged with automated mail stays out of the inbox"
+    );
+
+    let ann = put(
+        &mut store,
+        &email(
+            acc,
+            "<a1@x>",
+            "ann@example.com",
+            "About the offer",
+            T0 + 2 * HOUR,
+        ),
+        T0 + 2 * HOUR,
+    );
+    store
+        .write(|tx| switchboard_store::case_ops::merge(tx, news, &[ann], "user", T0 + 3 * HOUR))
+        .unwrap();
+    assert_eq!(
+        case(&store, news).automated,
+        None,
+        "Ann's message makes the case hers"
+    );
+    store
+        .write(|tx| history::undo_last(tx, Some(news), "user", T0 + 4 * HOUR))
+        .unwrap();
+    assert!(
+        case(&store, news).automated.is_some(),
+        "undoing the merge restores the newsletter case as it was"
+    );
+    assert_eq!(listed(&store, Some(false)), vec![ann]);
+}
