@@ -28,6 +28,10 @@ pub struct ListCasesParams {
     /// Only these cases: the `case_ids` behind a report figure (the Reports screen's drill-down).
     #[serde(default)]
     pub ids: Option<Vec<i64>>,
+    /// Only automated mail (newsletters, notifications, auto-replies). Otherwise automated mail
+    /// is left out: it is not the owner's triage.
+    #[serde(default)]
+    pub automated: Option<bool>,
     /// 0 means no limit.
     pub limit: i64,
     pub offset: i64,
@@ -76,6 +80,7 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         }
         None => None,
     };
+    let automated = p.automated == Some(true);
     let filtered = root_cause_id.is_some()
         || label_id.is_some()
         || p.channel.is_some()
@@ -90,12 +95,13 @@ pub fn case_list(ctx: &Ctx, p: &ListCasesParams) -> Result<ListCasesResult> {
         repeat: p.repeat == Some(true),
         reason,
         ids: p.ids.clone(),
+        automated: Some(automated),
         limit: p.limit,
         offset: p.offset,
     };
     let list = cases::list(conn, &filter)?;
     let total = if !filtered {
-        cases::count(conn, status)?
+        cases::count(conn, status, Some(automated))?
     } else {
         cases::list(
             conn,
@@ -463,6 +469,39 @@ pub fn case_set_reason(ctx: &Ctx, p: &CaseSetReasonParams) -> Result<CaseSetReas
         changed: before != after,
         from: before,
         channel_reason: after,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
+pub struct CaseSetAutomatedParams {
+    pub case_id: i64,
+    /// true: automated mail (out of the inbox and reports); false: a real customer's case.
+    pub automated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CaseSetAutomatedResult {
+    pub case_id: i64,
+    pub changed: bool,
+    /// Why the case was automated before; null if it was a customer's.
+    pub from: Option<String>,
+    /// Why the case is automated now ("List-Id: news.example.com", "marked by you"); null for
+    /// a customer's case.
+    pub automated: Option<String>,
+}
+
+/// Marks a case as automated mail or as a real customer's ("This is a real customer").
+/// Undoable.
+pub fn case_set_automated(ctx: &Ctx, p: &CaseSetAutomatedParams) -> Result<CaseSetAutomatedResult> {
+    let now = ctx.now();
+    let (before, after) = ctx
+        .store()
+        .write(|tx| switchboard_store::triage::set_automated(tx, p.case_id, p.automated, now))?;
+    Ok(CaseSetAutomatedResult {
+        case_id: p.case_id,
+        changed: before != after,
+        from: before,
+        automated: after,
     })
 }
 

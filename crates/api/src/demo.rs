@@ -96,7 +96,8 @@ fn counts(ctx: &Ctx) -> Result<(i64, i64)> {
             accounts += 1;
         }
     }
-    let cases = switchboard_store::cases::count(conn, None)?;
+    // What the inbox shows: automated mail (the demo's newsletter) is not a case to work on.
+    let cases = switchboard_store::cases::count(conn, None, Some(false))?;
     Ok((accounts, cases))
 }
 
@@ -191,6 +192,7 @@ pub fn write_demo(dir: &Path, cases: u32, now: i64) -> Result<DemoSummary> {
     clock.set(now);
     if detailed {
         g.follow_ups()?;
+        messages += g.newsletter()?;
     }
     let (accounts, cases) = counts(&ctx)?;
     Ok(DemoSummary {
@@ -728,6 +730,7 @@ impl Generator<'_> {
             raw_sha256: None,
             raw_size: None,
             attachments: Vec::new(),
+            automated: None,
         })
     }
 
@@ -904,6 +907,57 @@ impl Generator<'_> {
                 format!("demo story {} made no case", s.index),
             )
         })
+    }
+
+    /// A supplier's newsletter, so the inbox's Automated view has something to show. It is
+    /// automated mail: not counted among the demo's cases, in reports or in alerts.
+    fn newsletter(&mut self) -> Result<i64> {
+        let account_id = accounts::by_name(self.ctx.store().conn(), Channel::Email.account())?
+            .map(|a| a.id)
+            .ok_or_else(|| ApiError::new(Code::NotFound, "demo account missing"))?;
+        let at = self.now - 2 * DAY;
+        let text =
+            "New this season: recycled kraft mailers and compostable tape. Unsubscribe any time.";
+        let m = NewMessage {
+            account_id,
+            channel: Channel::Email.name().into(),
+            external_id: "demo-newsletter-1".into(),
+            direction: Some(Direction::Inbound),
+            author: Some(IdentityRef {
+                channel: Channel::Email.name().into(),
+                external_id: "news@packwell.example".into(),
+                handle: None,
+                display_name: Some("Packwell Supplies".into()),
+            }),
+            recipients: vec![Recipient {
+                kind: "to".into(),
+                name: None,
+                address: "help@tidewater.example".into(),
+            }],
+            visibility: Visibility::Private,
+            subject: Some("Packwell spring catalogue".into()),
+            subject_key: Some("demo-newsletter".into()),
+            conversation_key: Some("demo-newsletter".into()),
+            in_reply_to: None,
+            references: Vec::new(),
+            sent_at: at,
+            received_at: at,
+            text: text.into(),
+            html: None,
+            snippet: text.into(),
+            has_remote_content: false,
+            unread: true,
+            raw_sha256: None,
+            raw_size: None,
+            attachments: Vec::new(),
+            automated: Some("List-Id: news.packwell.example".into()),
+        };
+        self.at(at);
+        self.ctx
+            .store()
+            .write(|tx| ingest::ingest(tx, &m, "import", at))?;
+        self.at(self.now);
+        Ok(1)
     }
 
     /// A few follow-ups: overdue, due today, later; and one root cause marked fixed.

@@ -444,6 +444,7 @@ pub fn case_offline(ctx: &Ctx, p: &CaseOfflineParams) -> Result<CaseOfflineResul
                     raw_sha256: None,
                     raw_size: None,
                     attachments: vec![],
+                    automated: None,
                 };
                 let mid = offline::store_on_case(tx, case_id, &m, now)?;
                 created.outbox.push(outbox_id);
@@ -742,6 +743,7 @@ fn queue_social(
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     let message_id = offline::store_on_case(tx, case_id, &m, now)?;
     Ok((outbox_id, message_id))

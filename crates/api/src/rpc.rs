@@ -182,6 +182,7 @@ commands! {
     case_label: blocking CaseLabelParams => LabelResult = adapt::case_label;
     case_list: blocking ListCasesParams => ListCasesResult = case::case_list;
     case_search: blocking SearchParams => SearchResult = case::case_search;
+    case_set_automated: blocking case::CaseSetAutomatedParams => case::CaseSetAutomatedResult = case::case_set_automated;
     case_set_priority: blocking case::CaseSetPriorityParams => case::CaseSetPriorityResult = case::case_set_priority;
     case_set_reason: blocking case::CaseSetReasonParams => case::CaseSetReasonResult = case::case_set_reason;
     case_set_status: blocking SetStatusParams => SetStatusResult = case::case_set_status;

@@ -289,6 +289,7 @@ pub(crate) fn reply_social(
             raw_sha256: None,
             raw_size: None,
             attachments: vec![],
+            automated: None,
         };
         let message_row = switchboard_store::offline::store_on_case(tx, case_id, &m, now)?;
         let status = outbox::case_status(tx.conn(), case_id)?;

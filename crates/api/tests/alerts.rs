@@ -44,6 +44,7 @@ fn message(account_id: i64, id: &str, subject: &str, text: &str, at: i64) -> New
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn arrive(ctx: &Ctx, m: Msg<'_>) -> (i64, i64, i64) {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     let out = store.write(|tx| ingest(tx, &msg, "sync", m.at)).unwrap();
     let IngestOutcome::Stored {

@@ -39,6 +39,24 @@ fn the_demo_has_every_channel_and_the_workflow_data_screens_show() {
         list.cases.iter().any(|c| !c.root_causes.is_empty()),
         "cases are tagged with root causes"
     );
+    assert_eq!(list.total, 40, "the inbox holds the 40 stories");
+    let automated = switchboard_api::case::case_list(
+        &ctx,
+        &switchboard_api::case::ListCasesParams {
+            automated: Some(true),
+            ..Default::default()
+        },
+    )
+    .expect("automated list");
+    assert_eq!(
+        automated
+            .cases
+            .iter()
+            .map(|c| c.automated.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("List-Id: news.packwell.example")],
+        "one newsletter shows what the Automated view is for"
+    );
     let causes = switchboard_api::root_cause::root_cause_list(&ctx).expect("causes");
     assert!(causes.iter().any(|r| r.path == "Shipping › Late delivery"));
     assert!(
@@ -192,6 +210,7 @@ fn notifications_fire_once_for_due_follow_ups_and_new_public_complaints() {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     ctx.store()
         .write(|tx| ingest::ingest(tx, &m, "sync", NOW + 60_000))

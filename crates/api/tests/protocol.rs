@@ -70,6 +70,7 @@ fn post(ctx: &Ctx, id: &str, text: &str) -> i64 {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     match store.write(|tx| ingest(tx, &m, "sync", now)).unwrap() {
         IngestOutcome::Stored { case_id, .. } => case_id,
@@ -362,6 +363,7 @@ fn hours_are_validated_and_used_for_business_targets() {
             raw_sha256: None,
             raw_size: None,
             attachments: vec![],
+            automated: None,
         };
         match store.write(|tx| ingest(tx, &m, "sync", now)).unwrap() {
             IngestOutcome::Stored { case_id, .. } => case_id,

@@ -166,6 +166,7 @@ impl Generator {
             raw_sha256: None,
             raw_size: None,
             attachments: vec![],
+            automated: None,
         }
     }
 

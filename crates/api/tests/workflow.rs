@@ -143,6 +143,7 @@ fn alice_email(w: &Ws, account_id: i64, id: &str, at: i64) -> (i64, i64) {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     stored(write(w, |tx| ingest::ingest(tx, &m, "sync", at)))
 }
@@ -178,6 +179,7 @@ fn bob_post(w: &Ws, account_id: i64, channel: &str, at: i64) -> (i64, i64) {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     stored(write(w, |tx| ingest::ingest(tx, &m, "sync", at)))
 }
@@ -714,6 +716,7 @@ fn reply_from_alice(account_id: i64, id: &str, at: i64) -> NewMessage {
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     }
 }
 

@@ -403,6 +403,7 @@ fn to_new_message(d: &Draft, account_id: i64) -> NewMessage {
         raw_sha256: None,
         raw_size: None,
         attachments: Vec::new(),
+        automated: None,
     }
 }
 

@@ -198,6 +198,7 @@ impl SocialGen {
             raw_sha256: None,
             raw_size: None,
             attachments: Vec::new(),
+            automated: None,
         }
     }
 }

@@ -453,6 +453,18 @@ pub enum CaseWorkflow {
     },
     /// Set a case's priority: low, normal, high, urgent.
     Priority { id: i64, priority: String },
+    /// Automated mail (newsletters, notifications, auto-replies) is kept out of the inbox,
+    /// repeat contact, rules and reports. `--off`: this is a real customer; `--on`: mark the
+    /// case automated. Undo with `switchboard undo`.
+    Automated {
+        id: i64,
+        /// The case is a real customer's.
+        #[arg(long, conflicts_with = "on", required_unless_present = "on")]
+        off: bool,
+        /// The case is automated mail.
+        #[arg(long)]
+        on: bool,
+    },
 }
 
 #[derive(Args)]
@@ -634,6 +646,21 @@ pub fn run_case(ctx: &Ctx, cmd: CaseWorkflow) -> anyhow::Result<()> {
             match &r.channel_reason {
                 Some(v) => say!("Case #{id} channel reason: {v}"),
                 None => say!("Case #{id} has no channel reason"),
+            }
+        }
+        CaseWorkflow::Automated { id, off: _, on } => {
+            let r = c::case_set_automated(
+                ctx,
+                &c::CaseSetAutomatedParams {
+                    case_id: id,
+                    automated: on,
+                },
+            )?;
+            match (&r.automated, r.changed) {
+                (Some(why), true) => say!("Case #{id} is automated mail now ({why})"),
+                (Some(why), false) => say!("Case #{id} is already automated mail ({why})"),
+                (None, true) => say!("Case #{id} is a real customer's case now"),
+                (None, false) => say!("Case #{id} is already a real customer's case"),
             }
         }
         CaseWorkflow::Priority { id, priority } => {

@@ -212,6 +212,10 @@ struct ListArgs {
     /// Only these cases, e.g. the `case_ids` of a report figure (comma-separated).
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     ids: Vec<i64>,
+    /// Only automated mail (newsletters, notifications, auto-replies), which the list otherwise
+    /// leaves out.
+    #[arg(long)]
+    automated: bool,
     /// At most this many (0: all).
     #[arg(long, default_value_t = 50)]
     limit: i64,
@@ -537,6 +541,7 @@ fn run_case(data_dir: &Option<PathBuf>, cmd: CaseCommand) -> anyhow::Result<()> 
                     repeat: Some(a.repeat),
                     reason: a.reason,
                     ids: (!a.ids.is_empty()).then_some(a.ids),
+                    automated: Some(a.automated),
                     limit: a.limit,
                     offset: a.offset,
                 },

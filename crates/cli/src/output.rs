@@ -251,6 +251,7 @@ pub fn print_case_list(r: &ListCasesResult) {
                 c.channel_reason
                     .as_deref()
                     .map(|r| r.split(':').next().unwrap_or(r))
+                    .or(c.automated.as_deref())
                     .unwrap_or(""),
                 22
             )
@@ -283,6 +284,14 @@ pub fn print_case(c: &CaseDetail) {
     }
     if s.no_reply_needed {
         say!("No reply needed");
+    }
+    if let Some(reason) = &s.automated {
+        say!(
+            "Automated: {} (kept out of the inbox and reports; `case automated {} --off` if this \
+             is a real customer)",
+            one_line(reason),
+            s.id
+        );
     }
     if let Some(k) = &s.contact {
         say!(

@@ -528,6 +528,79 @@ fn import_from_a_self_address_counts_as_our_reply() {
 }
 
 #[test]
+fn newsletters_are_listed_only_under_automated_and_can_be_made_a_customer_case() {
+    let sb = Sb::new();
+    let newsletter = |name: &str, id: &str, subject: &str, date: &str| {
+        let mut mail = Mail::text(
+            "Shop News <news@shop.example>",
+            subject,
+            Some(id),
+            date,
+            "Refund week: urgent deals on broken prices!",
+        );
+        mail.content = format!(
+            "List-Id: Shop News <news.shop.example>\nPrecedence: bulk\n{}",
+            mail.content
+        );
+        let path = sb.path(&format!("in/{name}.eml"));
+        write(&path, mail.raw());
+        path
+    };
+    let first = newsletter(
+        "n1",
+        "n1@shop.example",
+        "Spring offers",
+        "Mon, 04 Mar 2024 10:00:00 +0000",
+    );
+    let second = newsletter(
+        "n2",
+        "n2@shop.example",
+        "Summer offers",
+        "Mon, 11 Mar 2024 10:00:00 +0000",
+    );
+    sb.ok(&["import", s(&first), s(&second)]);
+    assert!(
+        sb.cases().is_empty(),
+        "the default list leaves automated mail out"
+    );
+    let listed = sb.json(&["case", "list", "--automated", "--json"]);
+    let automated = listed["cases"].as_array().expect("cases array").clone();
+    assert_eq!(
+        automated.len(),
+        2,
+        "both newsletters, under --automated: {listed:#}"
+    );
+    for c in &automated {
+        assert_eq!(c["automated"], "List-Id: news.shop.example", "{c:#}");
+        assert_eq!(
+            c["repeat"], false,
+            "the same sender twice is no repeat: {c:#}"
+        );
+        assert_eq!(c["priority"], "normal", "no rule raised it: {c:#}");
+    }
+    let id = id_of(&automated[0]);
+    let shown = sb.ok(&["case", "show", &id.to_string()]);
+    assert!(
+        shown
+            .stdout
+            .contains("Automated: List-Id: news.shop.example"),
+        "case show says why: {}",
+        shown.stdout
+    );
+
+    let off = sb.ok(&["case", "automated", &id.to_string(), "--off"]);
+    assert!(
+        off.stdout.contains("is a real customer's case now"),
+        "{}",
+        off.stdout
+    );
+    assert_eq!(ids(&sb.cases()), vec![id], "back in the default list");
+    sb.ok(&["undo"]);
+    assert!(sb.cases().is_empty(), "undo makes it automated mail again");
+    sb.fail(&["case", "automated", &id.to_string()]);
+}
+
+#[test]
 fn a_new_customer_message_reopens_a_resolved_case() {
     let (sb, _) = imported();
     let parcel = id_of(&sb.case_by_subject(PARCEL_SUBJECT));

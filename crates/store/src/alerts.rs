@@ -84,15 +84,18 @@ pub struct Arrival {
 pub struct Stored<'a> {
     pub case_id: i64,
     pub direction: Direction,
+    /// Sent by a machine (newsletter, notification, auto-reply): its words are no early warning.
+    pub automated: bool,
     pub subject: Option<&'a str>,
     pub text: &'a str,
     pub sent_at: i64,
 }
 
 /// The ingest hook: queues an inbound message's terms for [`flush`]. Outbound messages are not
-/// counted (our own replies say nothing about what went wrong).
+/// counted (our own replies say nothing about what went wrong), nor is automated mail (a
+/// newsletter's words would make spikes of their own).
 pub fn after_ingest(tx: &mut Tx<'_>, m: &Stored<'_>, now: i64) {
-    if m.direction != Direction::Inbound {
+    if m.direction != Direction::Inbound || m.automated {
         return;
     }
     let terms = text::message_terms(m.subject, m.text);

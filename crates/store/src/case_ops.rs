@@ -470,10 +470,27 @@ pub(crate) fn merge_cases_into(
         fields: undo::case_fields(
             tx.conn(),
             into,
-            &["contact_id", "status", "response_due_at", "updated_at"],
+            &[
+                "contact_id",
+                "status",
+                "response_due_at",
+                "automated",
+                "updated_at",
+            ],
         )?,
         expect: None,
     });
+    // Automated mail stays automated only while all of it is: a customer's case merged in makes
+    // the target a customer's case too.
+    let mut automated = crate::ingest::automated_reason(tx.conn(), into)?.is_some();
+    for f in sources {
+        automated = automated && crate::ingest::automated_reason(tx.conn(), *f)?.is_some();
+    }
+    if !automated {
+        tx.conn()
+            .prepare_cached("UPDATE cases SET automated = NULL WHERE id = ?1")?
+            .execute([into])?;
+    }
     let due_before: Option<i64> = tx
         .conn()
         .prepare_cached("SELECT response_due_at FROM cases WHERE id = ?1")?

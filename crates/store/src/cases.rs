@@ -40,6 +40,10 @@ pub struct CaseSummary {
     /// Why the customer chose this channel: `reason` or `reason: text` (see
     /// `triage::CHANNEL_REASONS`); null until asked.
     pub channel_reason: Option<String>,
+    /// Why the case is automated mail (newsletter, notification, auto-reply), e.g.
+    /// "List-Id: news.example.com"; null for a case a person started or wrote in. Automated
+    /// cases are left out of the inbox, repeat contact, protocol rules, clocks and reports.
+    pub automated: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,6 +58,9 @@ pub struct CaseFilter {
     pub reason: Option<String>,
     /// Only these cases (a report figure's drill-down).
     pub ids: Option<Vec<i64>>,
+    /// `Some(false)`: leave automated mail out (the inbox); `Some(true)`: only automated mail;
+    /// `None`: both (export).
+    pub automated: Option<bool>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -74,7 +81,7 @@ SELECT c.id, c.status, c.priority, c.subject, c.contact_id, ct.display_name,
          WHERE cc.case_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),
        c.last_message_at, c.created_at, c.snoozed_until, c.response_due_at,
        c.repeat_of IS NOT NULL, c.no_reply_needed,
-       c.channel_reason
+       c.channel_reason, c.automated
   FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
@@ -104,6 +111,7 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
         repeat: r.get(15)?,
         no_reply_needed: r.get(16)?,
         channel_reason: r.get(17)?,
+        automated: r.get(18)?,
         root_causes: Vec::new(),
         labels: Vec::new(),
     })
@@ -162,6 +170,11 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
             " AND (c.channel_reason = ?{n} OR c.channel_reason LIKE ?{n} || ':%')"
         ));
     }
+    match f.automated {
+        Some(true) => sql.push_str(" AND c.automated IS NOT NULL"),
+        Some(false) => sql.push_str(" AND c.automated IS NULL"),
+        None => {}
+    }
     if let Some(ids) = &f.ids {
         args.push(
             serde_json::to_string(ids)
@@ -190,15 +203,28 @@ pub fn list(conn: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
     Ok(out)
 }
 
-pub fn count(conn: &Connection, status: Option<CaseStatus>) -> Result<i64> {
+/// How many live cases there are with `status` (any when `None`); `automated` as in
+/// [`CaseFilter::automated`].
+pub fn count(
+    conn: &Connection,
+    status: Option<CaseStatus>,
+    automated: Option<bool>,
+) -> Result<i64> {
+    let automated = match automated {
+        Some(true) => " AND automated IS NOT NULL",
+        Some(false) => " AND automated IS NULL",
+        None => "",
+    };
     Ok(match status {
         Some(s) => conn.query_row(
-            "SELECT count(*) FROM cases WHERE merged_into IS NULL AND status = ?1",
+            &format!(
+                "SELECT count(*) FROM cases WHERE merged_into IS NULL AND status = ?1{automated}"
+            ),
             [s.as_str()],
             |r| r.get(0),
         )?,
         None => conn.query_row(
-            "SELECT count(*) FROM cases WHERE merged_into IS NULL",
+            &format!("SELECT count(*) FROM cases WHERE merged_into IS NULL{automated}"),
             [],
             |r| r.get(0),
         )?,

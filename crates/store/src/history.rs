@@ -191,6 +191,13 @@ pub fn describe(kind: &str, data: &Value) -> String {
         },
         "priority" => format!("priority {} → {}", s(data, "from"), s(data, "to")),
         "channel_reason" => format!("channel reason {} → {}", s(data, "from"), s(data, "to")),
+        "automated" => match data.get("to").and_then(Value::as_str) {
+            Some(reason) => format!("marked automated mail ({reason})"),
+            None => match data.get("because").and_then(Value::as_str) {
+                Some(why) => format!("no longer automated mail: {why}"),
+                None => "marked as a real customer's case".into(),
+            },
+        },
         "call_logged" => {
             let secs = data.get("duration_s").and_then(Value::as_i64).unwrap_or(0);
             format!(
@@ -442,6 +449,10 @@ fn restored_words(conn: &Connection, e: &HistoryEntry) -> Result<String> {
         "status" => format!("{case} is {} again", s(d, "from")),
         "priority" => none_or("from", "priority"),
         "channel_reason" => none_or("from", "channel reason"),
+        "automated" => match d.get("from").and_then(Value::as_str) {
+            Some(reason) => format!("{case} is automated mail again ({reason})"),
+            None => format!("{case} is a real customer's case again"),
+        },
         "note" => format!("the note is removed from {case}"),
         "tag_root_cause" => format!("{case} no longer carries root cause {}", s(d, "path")),
         "label" => format!("{case} no longer carries the label"),

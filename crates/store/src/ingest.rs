@@ -84,6 +84,9 @@ pub struct NewMessage {
     pub raw_sha256: Option<String>,
     pub raw_size: Option<i64>,
     pub attachments: Vec<NewAttachment>,
+    /// Why the message looks sent by a machine (email only: newsletters, notifications,
+    /// auto-replies; see `channels::email::automated_reason`). Ignored on other channels.
+    pub automated: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,13 +158,18 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         },
     };
     let contact = customer.map(|c| c.contact_id);
+    // Only inbound email is ever automated: social channels never, our own mail never.
+    let automated = m
+        .automated
+        .as_deref()
+        .filter(|_| m.channel == "email" && direction == Direction::Inbound);
 
     let (conversation_id, case_id, new_case) = match threading::place(tx, m, customer, actor, now)?
     {
         Some(conv) => (conv, case_of(tx, conv)?, false),
         None => {
             let conv = create_conversation(tx, m, contact, now)?;
-            let case_id = create_case(tx, m, contact, conv, actor, now)?;
+            let case_id = create_case(tx, m, contact, conv, automated, actor, now)?;
             (conv, case_id, true)
         }
     };
@@ -170,8 +178,8 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         .prepare_cached(
             "INSERT INTO messages (account_id, conversation_id, external_id, channel, direction,
                  author_identity_id, recipients, subject, snippet, in_reply_to, refs, sent_at,
-                 received_at, unread, has_remote_content, raw_sha256, raw_size)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 received_at, unread, has_remote_content, raw_sha256, raw_size, automated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?
         .execute(params![
             m.account_id,
@@ -191,6 +199,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
             m.has_remote_content,
             m.raw_sha256,
             m.raw_size,
+            automated,
         ])?;
     let message_id = tx.conn().last_insert_rowid();
     threading::record(tx, m, message_id, conversation_id, customer)?;
@@ -219,6 +228,11 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
     tx.changed(Entity::Message, message_id);
     tx.changed(Entity::Conversation, conversation_id);
 
+    let case_automated = match (new_case, direction) {
+        (true, _) => automated.is_some(),
+        (false, Direction::Inbound) => person_wrote(tx, case_id, automated, actor, now)?,
+        (false, Direction::Outbound) => automated_reason(tx.conn(), case_id)?.is_some(),
+    };
     let reopened = apply_lifecycle(tx, case_id, direction, m.sent_at, actor, now)?;
     // --- protocol / response clock / repeat contact hook (see store::protocol) ---
     crate::protocol::after_ingest(
@@ -239,6 +253,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
             direction,
             new_case,
             reopened,
+            automated: case_automated,
         },
         actor,
         now,
@@ -249,6 +264,7 @@ pub fn ingest(tx: &mut Tx<'_>, m: &NewMessage, actor: &str, now: i64) -> Result<
         &crate::alerts::Stored {
             case_id,
             direction,
+            automated: automated.is_some(),
             subject: m.subject.as_deref(),
             text: &m.text,
             sent_at: m.sent_at,
@@ -304,6 +320,7 @@ fn create_case(
     m: &NewMessage,
     customer: Option<i64>,
     conversation_id: i64,
+    automated: Option<&str>,
     actor: &str,
     now: i64,
 ) -> Result<i64> {
@@ -314,11 +331,18 @@ fn create_case(
         .or_else(|| (!m.snippet.is_empty()).then(|| m.snippet.clone()));
     tx.conn()
         .prepare_cached(
-            "INSERT INTO cases (status, subject, contact_id, created_at, updated_at) VALUES ('new', ?1, ?2, ?3, ?4)",
+            "INSERT INTO cases (status, subject, contact_id, automated, created_at, updated_at)
+             VALUES ('new', ?1, ?2, ?3, ?4, ?5)",
         )?
         // A case begins when the customer wrote, not when we learnt of it (an import of last
         // year's mail must not make last year's cases look new in reports).
-        .execute(params![subject, customer, m.sent_at.min(now), now])?;
+        .execute(params![
+            subject,
+            customer,
+            automated,
+            m.sent_at.min(now),
+            now
+        ])?;
     let case_id = tx.conn().last_insert_rowid();
     tx.conn()
         .prepare_cached(
@@ -336,6 +360,47 @@ fn create_case(
         },
     )?;
     Ok(case_id)
+}
+
+/// An inbound message joined an existing case. A message a person wrote (a customer answering
+/// a shipping notification) makes an automated case a normal one; an automated message changes
+/// nothing. Returns whether the case is automated now.
+fn person_wrote(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    automated: Option<&str>,
+    actor: &str,
+    now: i64,
+) -> Result<bool> {
+    let Some(before) = automated_reason(tx.conn(), case_id)? else {
+        return Ok(false);
+    };
+    if automated.is_some() {
+        return Ok(true);
+    }
+    tx.conn()
+        .prepare_cached("UPDATE cases SET automated = NULL WHERE id = ?1")?
+        .execute([case_id])?;
+    events::record(
+        tx,
+        NewEvent {
+            case_id: Some(case_id),
+            at: now,
+            actor,
+            kind: "automated",
+            data: serde_json::json!({ "from": before, "to": null, "because": "a person wrote" }),
+        },
+    )?;
+    Ok(false)
+}
+
+/// Why the case is automated; `None` for a case a person started or wrote in.
+pub fn automated_reason(conn: &rusqlite::Connection, case_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT automated FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 fn case_of(tx: &Tx<'_>, conversation_id: i64) -> Result<i64> {

@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_root_cause_index",
         include_str!("migrations/0014_root_cause_index.sql"),
     ),
+    (
+        "0015_automated",
+        include_str!("migrations/0015_automated.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -221,6 +221,7 @@ pub fn log_call(
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     let message_id = store_on_case(tx, case_id, &m, now)?;
     let outcome = match call.outcome_text.as_deref().map(str::trim) {

@@ -298,17 +298,24 @@ pub struct Stored<'a> {
     pub direction: Direction,
     pub new_case: bool,
     pub reopened: bool,
+    /// The case is automated mail (newsletter, notification, auto-reply) after this message.
+    pub automated: bool,
 }
 
 /// The ingest hook: after a message is stored, an outbound one answers the
 /// response clock; an inbound one is checked for repeat contact, then the protocol runs and its
 /// actions are applied to the case. Imported history arms response clocks as synced mail does,
 /// from the message's own time: an imported backlog of unanswered messages is owed replies, and
-/// a reply already stored after a message meets its clock at once.
+/// a reply already stored after a message meets its clock at once. Automated mail is none of
+/// the owner's triage: it is never a repeat contact, no rule raises its priority, no clock
+/// starts.
 pub fn after_ingest(tx: &mut Tx<'_>, s: &Stored<'_>, _actor: &str, now: i64) -> Result<()> {
     let m = &s.facts;
     if s.direction == Direction::Outbound {
         return crate::sla::on_response(tx, m.case_id, m.sent_at, now);
+    }
+    if s.automated {
+        return Ok(());
     }
     let settings = crate::sla::response_settings(tx.conn())?;
     crate::sla::detect_repeat(

@@ -5,6 +5,9 @@
 //! message's time), so a report over one month reads one month of cases (index
 //! `cases_created`). Where a case began and where it was resolved are derived from its messages
 //! in one ordered pass (see [`fold_messages`]).
+//!
+//! Automated mail (newsletters, notifications, auto-replies: `cases.automated`) is no customer's
+//! problem, so it is left out here, once, for every report.
 
 use std::collections::HashMap;
 
@@ -20,6 +23,9 @@ use crate::taxonomy::PATH_SEP;
 /// reports and the `repeat` case filter read how repeat contact is stored.
 pub const IS_REPEAT: &str = "repeat_of IS NOT NULL";
 
+/// The condition, over the alias `c`, that keeps automated mail out of every report.
+const NOT_AUTOMATED: &str = "c.automated IS NULL";
+
 /// Which cases to read.
 #[derive(Debug, Clone)]
 pub enum Selection {
@@ -34,13 +40,18 @@ impl Selection {
     fn sql(&self) -> (String, Vec<i64>) {
         match self {
             Selection::Began(a, b) => (
-                "c.merged_into IS NULL AND c.created_at >= ?1 AND c.created_at < ?2".into(),
+                format!(
+                    "c.merged_into IS NULL AND {NOT_AUTOMATED} AND c.created_at >= ?1 AND c.created_at < ?2"
+                ),
                 vec![*a, *b],
             ),
             Selection::Ids(ids) => {
                 let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
                 (
-                    format!("c.merged_into IS NULL AND c.id IN ({})", marks.join(",")),
+                    format!(
+                        "c.merged_into IS NULL AND {NOT_AUTOMATED} AND c.id IN ({})",
+                        marks.join(",")
+                    ),
                     ids.clone(),
                 )
             }
@@ -228,16 +239,16 @@ pub fn causes(conn: &Connection) -> Result<Vec<CauseNode>> {
 /// be missed. Left out: unanswered clocks the business no longer owes (the case was marked
 /// "no reply needed", or resolved before the due time, or the clock was closed before it).
 pub fn clocks(conn: &Connection, start: i64, end: i64) -> Result<Vec<ClockFact>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT k.case_id, k.due_at, k.responded_at, k.visibility
            FROM cases c JOIN response_clocks k ON k.case_id = c.id
-          WHERE c.merged_into IS NULL AND c.created_at >= ?1 AND c.created_at < ?2
+          WHERE c.merged_into IS NULL AND {NOT_AUTOMATED} AND c.created_at >= ?1 AND c.created_at < ?2
             AND NOT (k.responded_at IS NULL AND (
                   c.no_reply_needed = 1
                OR (c.status = 'resolved' AND c.resolved_at < k.due_at)
                OR (k.closed_at IS NOT NULL AND k.closed_at < k.due_at)))
-          ORDER BY k.case_id, k.id",
-    )?;
+          ORDER BY k.case_id, k.id"
+    ))?;
     Ok(stmt
         .query_map([start, end], |r| {
             Ok(ClockFact {
@@ -252,14 +263,14 @@ pub fn clocks(conn: &Connection, start: i64, end: i64) -> Result<Vec<ClockFact>>
 
 /// Every reopen (a status change from resolved to another status) in `[start, end)`: (case, at).
 pub fn reopens(conn: &Connection, start: i64, end: i64) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.case_id, e.at FROM events e
-          WHERE e.kind = 'status' AND e.undone_by IS NULL AND e.case_id IS NOT NULL
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.case_id, e.at FROM events e JOIN cases c ON c.id = e.case_id
+          WHERE e.kind = 'status' AND e.undone_by IS NULL AND {NOT_AUTOMATED}
             AND e.at >= ?1 AND e.at < ?2
             AND json_extract(e.data, '$.from') = 'resolved'
             AND json_extract(e.data, '$.to') <> 'resolved'
-          ORDER BY e.at, e.id",
-    )?;
+          ORDER BY e.at, e.id"
+    ))?;
     Ok(stmt
         .query_map([start, end], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?)

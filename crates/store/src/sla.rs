@@ -426,9 +426,11 @@ pub struct PendingResponse {
     pub channel: String,
 }
 
-/// Clocks that can breach: pending, on a case whose next move is ours.
+/// Clocks that can breach: pending, on a case whose next move is ours (automated mail that the
+/// user marked as such after a clock started owes nothing).
 const LIVE: &str = "k.responded_at IS NULL AND k.closed_at IS NULL
-    AND c.status IN ('new', 'open') AND c.no_reply_needed = 0 AND c.merged_into IS NULL";
+    AND c.status IN ('new', 'open') AND c.no_reply_needed = 0 AND c.merged_into IS NULL
+    AND c.automated IS NULL";
 
 /// Pending responses due before `until`, soonest first.
 pub fn pending(conn: &Connection, until: i64) -> Result<Vec<PendingResponse>> {
@@ -555,8 +557,9 @@ pub const EARLIER_CASES_LIMIT: i64 = 20;
 /// The most recent earlier case of `contact_id` that makes `case_id` (created at `created_at`)
 /// a repeat contact, and how many such cases there are (at most [`REPEAT_COUNT_CAP`]). An
 /// earlier case qualifies if it is not resolved, or was resolved at or after `since`; merged
-/// cases do not count. "Earlier" is creation order, ties broken by id. Both lookups run on
-/// partial indexes, so they read only qualifying cases, never the contact's whole history.
+/// cases and automated mail (a newsletter from the same sender) do not count. "Earlier" is
+/// creation order, ties broken by id. Both lookups run on partial indexes, so they read only
+/// qualifying cases, never the contact's whole history.
 fn qualifying_earlier(
     conn: &Connection,
     contact_id: i64,
@@ -570,7 +573,7 @@ fn qualifying_earlier(
         .prepare_cached(
             "SELECT created_at, id FROM cases INDEXED BY cases_contact_unresolved
               WHERE contact_id = ?1 AND status <> 'resolved' AND merged_into IS NULL
-                AND created_at <= ?2
+                AND automated IS NULL AND created_at <= ?2
               ORDER BY created_at DESC, id DESC LIMIT ?3",
         )?
         .query_map(params![contact_id, created_at, limit], |r| {
@@ -581,7 +584,7 @@ fn qualifying_earlier(
         .prepare_cached(
             "SELECT created_at, id FROM cases INDEXED BY cases_contact_resolved
               WHERE contact_id = ?1 AND status = 'resolved' AND merged_into IS NULL
-                AND resolved_at >= ?2 AND created_at <= ?3
+                AND automated IS NULL AND resolved_at >= ?2 AND created_at <= ?3
               ORDER BY created_at DESC, id DESC LIMIT ?4",
         )?
         .query_map(params![contact_id, since, created_at, limit], |r| {
@@ -638,20 +641,25 @@ pub fn recompute_repeats(
     contact_id: i64,
     window_days: u32,
 ) -> Result<Vec<crate::undo::UndoOp>> {
-    let cases: Vec<(i64, i64, Option<i64>, i64)> = tx
+    let cases: Vec<(i64, i64, Option<i64>, i64, bool)> = tx
         .conn()
         .prepare_cached(
-            "SELECT id, created_at, repeat_of, repeat_count FROM cases
+            "SELECT id, created_at, repeat_of, repeat_count, automated IS NOT NULL FROM cases
               WHERE contact_id = ?1 AND merged_into IS NULL ORDER BY created_at, id",
         )?
         .query_map([contact_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut undo = Vec::new();
-    for (case_id, created_at, old_of, old_count) in cases {
+    for (case_id, created_at, old_of, old_count, automated) in cases {
         let since = created_at - window_days as i64 * DAY_MS;
-        let (of, count) = qualifying_earlier(tx.conn(), contact_id, case_id, created_at, since)?;
+        // Automated mail is never a repeat contact.
+        let (of, count) = if automated {
+            (None, 0)
+        } else {
+            qualifying_earlier(tx.conn(), contact_id, case_id, created_at, since)?
+        };
         if (of, count) == (old_of, old_count) {
             continue;
         }

@@ -1,5 +1,5 @@
-//! Case fields the user sets while triaging: priority, channel reason; and the snooze wake-up
-//! sweep. Each change records a case event with the value before and after.
+//! Case fields the user sets while triaging: priority, channel reason, automated mail; and the
+//! snooze wake-up sweep. Each change records a case event with the value before and after.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -108,6 +108,64 @@ pub fn set_priority(
         },
     )?;
     Ok(before)
+}
+
+/// The reason a case carries when the user marked it automated and none of its messages looked
+/// automated.
+pub const MARKED_AUTOMATED: &str = "marked by you";
+
+/// Marks a case as automated mail (`on`: out of the inbox, reports and alerts) or as a real
+/// customer's ("This is a real customer"). Marked automated, the case takes the reason of its
+/// first automated message, else [`MARKED_AUTOMATED`]. Undoable. Returns the reasons before and
+/// after. Marking a case as a customer's does not re-run the protocol on its past messages: the
+/// next message from the customer gets the full treatment (repeat contact, rules, clock).
+pub fn set_automated(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    on: bool,
+    now: i64,
+) -> Result<(Option<String>, Option<String>)> {
+    use rusqlite::OptionalExtension;
+    let before = read_field(tx, case_id, "automated")?;
+    let value = if !on {
+        None
+    } else if before.is_some() {
+        before.clone()
+    } else {
+        let first: Option<String> = tx
+            .conn()
+            .prepare_cached(
+                "SELECT m.automated FROM case_conversations cc
+                   JOIN messages m ON m.conversation_id = cc.conversation_id
+                  WHERE cc.case_id = ?1 AND m.automated IS NOT NULL
+                  ORDER BY m.sent_at, m.id LIMIT 1",
+            )?
+            .query_row([case_id], |r| r.get(0))
+            .optional()?;
+        Some(first.unwrap_or_else(|| MARKED_AUTOMATED.to_string()))
+    };
+    if before == value {
+        return Ok((before, value));
+    }
+    tx.conn()
+        .prepare_cached("UPDATE cases SET automated = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![case_id, value, now])?;
+    events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: Some(case_id),
+            at: now,
+            actor: "user",
+            kind: "automated",
+            data: serde_json::json!({ "from": before, "to": value }),
+        },
+        &UndoOp::SetCaseFields {
+            case_id,
+            fields: undo::row([("automated", before.clone().into())]),
+            expect: Some(undo::row([("automated", value.clone().into())])),
+        },
+    )?;
+    Ok((before, value))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]

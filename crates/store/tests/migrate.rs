@@ -248,3 +248,73 @@ fn an_earlier_take_offline_gets_its_status_line_and_the_acknowledgement_its_rout
         "Hi {first_name}, sorry about this — {offline_route} to sort it out. {case_ref}"
     );
 }
+
+/// The version that classified automated mail (found by name, like [`search_notes_version`]).
+fn automated_version() -> i64 {
+    migrate::MIGRATIONS
+        .iter()
+        .position(|(name, _)| *name == "0015_automated")
+        .expect("the migration exists") as i64
+        + 1
+}
+
+#[test]
+fn existing_mail_from_machine_senders_is_classified_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        migrate::migrate_to(&mut conn, automated_version() - 1).unwrap();
+        seed_at(&conn, automated_version() - 1);
+        // Case 2: two shop notifications. Case 3: a notification a customer answered.
+        // Case 4: our own mail to a no-reply address.
+        conn.execute_batch(
+            "INSERT INTO contacts (id, display_name, created_at, updated_at) VALUES (2, 'Shop', 1, 1);
+             INSERT INTO identities (id, contact_id, channel, external_id, created_at)
+               VALUES (20, 2, 'email', 'NoReply+Orders@Shop.example', 1),
+                      (21, 2, 'email', 'norene@shop.example', 1);
+             INSERT INTO conversations (id, account_id, channel, external_id, visibility, created_at)
+               VALUES (2, 1, 'email', 'n1', 'private', 1), (3, 1, 'email', 'n3', 'private', 1),
+                      (4, 1, 'email', 'n5', 'private', 1);
+             INSERT INTO messages (id, account_id, conversation_id, external_id, channel, direction,
+                                   author_identity_id, sent_at, received_at)
+               VALUES (2, 1, 2, 'n1', 'email', 'inbound', 20, 2, 2),
+                      (3, 1, 2, 'n2', 'email', 'inbound', 20, 3, 3),
+                      (4, 1, 3, 'n3', 'email', 'inbound', 20, 4, 4),
+                      (5, 1, 3, 'n4', 'email', 'inbound', 21, 5, 5),
+                      (6, 1, 4, 'n5', 'email', 'outbound', 20, 6, 6);
+             INSERT INTO cases (id, subject, contact_id, created_at, updated_at)
+               VALUES (2, 'Shipped', 2, 2, 2), (3, 'Shipped', 2, 4, 4), (4, 'Hello', 2, 6, 6);
+             INSERT INTO case_conversations VALUES (2, 2, 2), (3, 3, 4), (4, 4, 6);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let automated = |table: &str, id: i64| -> Option<String> {
+        store
+            .conn()
+            .query_row(
+                &format!("SELECT automated FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        automated("messages", 2).as_deref(),
+        Some("From: noreply+orders@shop.example"),
+        "a no-reply sender, whatever its +tag and case"
+    );
+    assert_eq!(automated("messages", 5), None, "norene@ is a person");
+    assert_eq!(
+        automated("messages", 6),
+        None,
+        "our own mail is never automated"
+    );
+    assert_eq!(
+        automated("cases", 2).as_deref(),
+        Some("From: noreply+orders@shop.example")
+    );
+    assert_eq!(automated("cases", 3), None, "a person wrote in it");
+    assert_eq!(automated("cases", 4), None, "it began with our own mail");
+    assert_eq!(automated("cases", 1), None, "Ann's case is untouched");
+}

@@ -94,5 +94,6 @@ pub fn to_new_message(
         raw_sha256: Some(p.raw_sha256),
         raw_size: Some(p.raw_size as i64),
         attachments: files,
+        automated: p.automated,
     })
 }

@@ -648,6 +648,7 @@ pub fn store_item(
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     };
     let out = ingest::ingest(tx, &m, "sync", now)?;
     match out {

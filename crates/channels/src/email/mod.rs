@@ -7,6 +7,7 @@
 //! Everything here is pure and synchronous; the import and sync code decide what to do with the
 //! results (store, thread, report failures).
 
+mod automated;
 pub mod compose;
 mod html_to_text;
 pub mod imap;
@@ -22,6 +23,7 @@ mod snippet;
 mod source;
 mod walk;
 
+pub use automated::{automated_reason, machine_sender};
 pub use html_to_text::html_to_text;
 pub use message_id::{message_id, normalize_message_id, referenced_ids};
 pub use normalize::normalize_subject;

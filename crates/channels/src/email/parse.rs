@@ -22,6 +22,7 @@ use mail_parser::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::automated::automated_reason;
 use super::html_to_text::{html_to_text, windows_1252};
 use super::message_id::{message_id, referenced_ids};
 use super::sanitize::{push_text_as_html, sanitize_html};
@@ -81,6 +82,10 @@ pub struct ParsedEmail {
     /// the viewer allows remote content.
     pub has_remote_content: bool,
     pub attachments: Vec<ParsedAttachment>,
+    /// Why the message looks sent by a machine (newsletter, notification, auto-reply), e.g.
+    /// "List-Id: news.example.com"; `None` for a message a person wrote (see `automated.rs`).
+    #[serde(default)]
+    pub automated: Option<String>,
     /// Lowercase hex SHA-256 of the raw bytes.
     pub raw_sha256: String,
     pub raw_size: usize,
@@ -208,6 +213,14 @@ fn build(raw: &[u8], message: &Message<'_>, body: Body) -> ParsedEmail {
             .and_then(|header| raw.get(header.offset_start as usize..header.offset_end as usize))
             .map(String::from_utf8_lossy)
     };
+    let from = last(HeaderName::From).and_then(|value| first_address(&value));
+    let automated = automated_reason(
+        root.headers.iter().filter_map(|header| {
+            let value = raw.get(header.offset_start as usize..header.offset_end as usize)?;
+            Some((header.name.as_str(), std::str::from_utf8(value).ok()?))
+        }),
+        from.as_ref().map(|a| a.email.as_str()),
+    );
     let mut parsed = ParsedEmail {
         message_id: last_raw(HeaderName::MessageId).and_then(|value| message_id(&value)),
         in_reply_to: last_raw(HeaderName::InReplyTo)
@@ -219,7 +232,7 @@ fn build(raw: &[u8], message: &Message<'_>, body: Body) -> ParsedEmail {
         subject: last(HeaderName::Subject)
             .and_then(|value| value.as_text().map(collapse_whitespace))
             .filter(|s| !s.is_empty()),
-        from: last(HeaderName::From).and_then(|value| first_address(&value)),
+        from,
         reply_to: last(HeaderName::ReplyTo).and_then(|value| first_address(&value)),
         to: addresses(all(HeaderName::To)),
         cc: addresses(all(HeaderName::Cc)),
@@ -231,6 +244,7 @@ fn build(raw: &[u8], message: &Message<'_>, body: Body) -> ParsedEmail {
         html: None,
         has_remote_content: false,
         attachments: Vec::new(),
+        automated,
         raw_sha256: hex::encode(Sha256::digest(raw)),
         raw_size: raw.len(),
     };

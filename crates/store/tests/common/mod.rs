@@ -61,5 +61,6 @@ pub fn email(account_id: i64, id: &str, from: &str, subject: &str, at: i64) -> N
         raw_sha256: None,
         raw_size: None,
         attachments: vec![],
+        automated: None,
     }
 }

@@ -91,12 +91,23 @@ export function createMockBackend(
         .filter((c) => !rc || c.root_causes.some((r) => r === rc || r.startsWith(rc + PATH_SEP)))
         .filter((c) => !p.label || c.labels.includes(p.label))
         .filter((c) => !p.channel || c.channels.includes(p.channel))
+        // Automated mail only when asked for, as the store does.
+        .filter((c) => (p.automated === true) === !!c.automated)
         .sort((a, b) => (b.last_message_at ?? 0) - (a.last_message_at ?? 0) || b.id - a.id);
       const page = p.limit > 0 ? matching.slice(p.offset, p.offset + p.limit) : matching.slice(p.offset);
       return { cases: page.map(summary), total: matching.length };
     },
 
     case_show: (p) => clone(find(p.case_id)),
+
+    case_set_automated: (p) => {
+      const c = find(p.case_id);
+      const from = c.automated ?? null;
+      c.automated = p.automated ? (from ?? 'marked by you') : null;
+      const changed = from !== c.automated;
+      if (changed) notify({ case: [c.id] });
+      return { case_id: c.id, changed, from, automated: c.automated };
+    },
 
     case_search: (p) => {
       const q = p.query.trim().toLowerCase();
@@ -269,6 +280,7 @@ export function demoCase(
     repeat: false,
     no_reply_needed: false,
     channel_reason: null,
+    automated: null,
     snooze_until_reply: false,
     contact_history: null,
     earlier_cases: [],

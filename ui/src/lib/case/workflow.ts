@@ -71,6 +71,8 @@ export const workflow = {
   followupAdd: (b: Backend, case_id: number, due: string, note: string) => rpc(b, 'followup_add', { case_id, due, note }),
   followupDone: (b: Backend, id: number) => rpc(b, 'followup_done', { id }),
   setPriority: (b: Backend, case_id: number, priority: string) => rpc(b, 'case_set_priority', { case_id, priority }),
+  /** `false`: "This is a real customer" — the case leaves automated mail. Undoable. */
+  setAutomated: (b: Backend, case_id: number, automated: boolean) => rpc(b, 'case_set_automated', { case_id, automated }),
   /** `null` clears the reason. */
   setReason: (b: Backend, case_id: number, reason: string | null) =>
     rpc(b, 'case_set_reason', { case_id, reason: reason ?? 'none', text: null }),

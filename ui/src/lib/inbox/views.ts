@@ -6,6 +6,8 @@ export interface InboxFilter {
   channel: string | null;
   root_cause: string | null;
   label: string | null;
+  /** Only automated mail (newsletters, notifications, auto-replies), which the inbox otherwise leaves out. */
+  automated: boolean;
 }
 
 export interface SavedView {
@@ -13,7 +15,7 @@ export interface SavedView {
   filter: InboxFilter;
 }
 
-export const NO_FILTER: InboxFilter = { status: null, channel: null, root_cause: null, label: null };
+export const NO_FILTER: InboxFilter = { status: null, channel: null, root_cause: null, label: null, automated: false };
 
 export const BUILTIN_VIEWS: readonly SavedView[] = [
   { name: 'All', filter: NO_FILTER },
@@ -22,10 +24,17 @@ export const BUILTIN_VIEWS: readonly SavedView[] = [
   { name: 'Waiting', filter: { ...NO_FILTER, status: 'waiting' } },
   { name: 'Snoozed', filter: { ...NO_FILTER, status: 'snoozed' } },
   { name: 'Resolved', filter: { ...NO_FILTER, status: 'resolved' } },
+  { name: 'Automated', filter: { ...NO_FILTER, automated: true } },
 ];
 
 export function sameFilter(a: InboxFilter, b: InboxFilter): boolean {
-  return a.status === b.status && a.channel === b.channel && a.root_cause === b.root_cause && a.label === b.label;
+  return (
+    a.status === b.status &&
+    a.channel === b.channel &&
+    a.root_cause === b.root_cause &&
+    a.label === b.label &&
+    a.automated === b.automated
+  );
 }
 
 /** Where the user's own views live on this machine (per webview profile). */
@@ -34,7 +43,10 @@ export const VIEWS_STORAGE_KEY = 'switchboard.inbox.views';
 function isFilter(v: unknown): v is InboxFilter {
   if (typeof v !== 'object' || v === null) return false;
   const f = v as Record<string, unknown>;
-  return ['status', 'channel', 'root_cause', 'label'].every((k) => f[k] === null || typeof f[k] === 'string');
+  return (
+    ['status', 'channel', 'root_cause', 'label'].every((k) => f[k] === null || typeof f[k] === 'string') &&
+    (f.automated === undefined || typeof f.automated === 'boolean')
+  );
 }
 
 /** The user's saved views; anything unreadable in storage is skipped rather than breaking the inbox. */
@@ -44,9 +56,10 @@ export function loadViews(storage: Pick<Storage, 'getItem'> | undefined = global
     if (!raw) return [];
     const parsed: unknown = JSON.parse(raw);
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (v): v is SavedView => typeof v?.name === 'string' && v.name.trim() !== '' && isFilter(v.filter),
-    );
+    return parsed
+      .filter((v): v is SavedView => typeof v?.name === 'string' && v.name.trim() !== '' && isFilter(v.filter))
+      // Views saved before the automated filter existed show the inbox without automated mail.
+      .map((v) => ({ name: v.name, filter: { ...v.filter, automated: v.filter.automated === true } }));
   } catch {
     return [];
   }

@@ -271,7 +271,13 @@ no_reply_needed: boolean,
  * Why the customer chose this channel: `reason` or `reason: text` (see
  * `triage::CHANNEL_REASONS`); null until asked.
  */
-channel_reason: string | null, };
+channel_reason: string | null, 
+/**
+ * Why the case is automated mail (newsletter, notification, auto-reply), e.g.
+ * "List-Id: news.example.com"; null for a case a person started or wrote in. Automated
+ * cases are left out of the inbox, repeat contact, protocol rules, clocks and reports.
+ */
+automated: string | null, };
 
 export type CaseHistory = { case_id: number, 
 /**
@@ -405,6 +411,23 @@ message_id: number | null,
  */
 to: string | null, subject: string | null, case_status: string, event_id: number, };
 
+export type CaseSetAutomatedParams = { case_id: number, 
+/**
+ * true: automated mail (out of the inbox and reports); false: a real customer's case.
+ */
+automated: boolean, };
+
+export type CaseSetAutomatedResult = { case_id: number, changed: boolean, 
+/**
+ * Why the case was automated before; null if it was a customer's.
+ */
+from: string | null, 
+/**
+ * Why the case is automated now ("List-Id: news.example.com", "marked by you"); null for
+ * a customer's case.
+ */
+automated: string | null, };
+
 export type CaseSetPriorityParams = { case_id: number, 
 /**
  * low, normal, high or urgent.
@@ -474,7 +497,13 @@ no_reply_needed: boolean,
  * Why the customer chose this channel: `reason` or `reason: text` (see
  * `triage::CHANNEL_REASONS`); null until asked.
  */
-channel_reason: string | null, };
+channel_reason: string | null, 
+/**
+ * Why the case is automated mail (newsletter, notification, auto-reply), e.g.
+ * "List-Id: news.example.com"; null for a case a person started or wrote in. Automated
+ * cases are left out of the inbox, repeat contact, protocol rules, clocks and reports.
+ */
+automated: string | null, };
 
 export type CaseTagRootCauseParams = { case_id: number, 
 /**
@@ -905,6 +934,11 @@ reason?: string | null,
  * Only these cases: the `case_ids` behind a report figure (the Reports screen's drill-down).
  */
 ids?: Array<number> | null, 
+/**
+ * Only automated mail (newsletters, notifications, auto-replies). Otherwise automated mail
+ * is left out: it is not the owner's triage.
+ */
+automated?: boolean | null, 
 /**
  * 0 means no limit.
  */
