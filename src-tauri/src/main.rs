@@ -43,6 +43,8 @@ fn main() -> ExitCode {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The Import panel's file and folder picker.
+        .plugin(tauri_plugin_dialog::init())
         .plugin(log_plugin());
     let run = shell(builder, app, true).run(tauri::generate_context!("../tauri.conf.json"));
     match run {

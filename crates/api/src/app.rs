@@ -60,6 +60,8 @@ pub struct App {
     subscribers: Subscribers,
     /// `PRAGMA data_version` last seen on the active store; -1 after a switch.
     data_version: AtomicI64,
+    /// Imports started from a front end, running or done (see [`crate::import::import_start`]).
+    imports: crate::import::ImportJobs,
 }
 
 impl App {
@@ -82,6 +84,7 @@ impl App {
             active: RwLock::new(ctx),
             subscribers,
             data_version: AtomicI64::new(-1),
+            imports: Default::default(),
         }))
     }
 
@@ -134,6 +137,18 @@ impl App {
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = ctx;
         self.data_version.store(-1, Ordering::SeqCst);
         publish(&self.subscribers, &reload_everything());
+    }
+
+    pub(crate) fn imports(&self) -> &crate::import::ImportJobs {
+        &self.imports
+    }
+
+    /// Tells subscribers that background import `id` moved on: a change of entity `import`,
+    /// not a commit (the messages it stores are published as they commit).
+    pub(crate) fn announce_import(&self, id: i64) {
+        let mut c = ChangeSet::default();
+        c.add(Entity::Import, id);
+        publish(&self.subscribers, &c);
     }
 
     /// Change sets of whichever workspace is active, for as long as the receiver lives.

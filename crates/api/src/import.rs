@@ -21,9 +21,8 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use serde::Serialize;
 use switchboard_channels::email::{self, SourceItem, Sources};
-use switchboard_store::contacts::{self, IdentityRef};
 use switchboard_store::ingest::{self, IngestOutcome, NewMessage};
-use switchboard_store::{Store, accounts};
+use switchboard_store::{Store, accounts, self_addresses};
 
 use crate::{ApiError, Code, Ctx, Result};
 
@@ -46,20 +45,20 @@ pub struct ImportParams {
     pub self_addresses: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct ImportFailure {
     pub origin: String,
     pub reason: String,
 }
 
 /// A file or folder under the import paths that holds nothing to import, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct ImportSkipped {
     pub origin: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct ImportResult {
     pub imported: u64,
     pub duplicates: u64,
@@ -71,8 +70,11 @@ pub struct ImportResult {
 }
 
 /// Progress as the import goes: items seen so far, and the source's own (done, total) measure.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct ImportProgress {
+    /// Items read and parsed so far (stored or not yet).
+    pub read: u64,
+    /// Items the writer has dealt with: stored, duplicates and failures.
     pub seen: u64,
     pub imported: u64,
     pub duplicates: u64,
@@ -80,6 +82,8 @@ pub struct ImportProgress {
     pub failed: u64,
     pub done: u64,
     pub total: u64,
+    /// The file (or mbox message) read last.
+    pub current: String,
 }
 
 /// What the reader found, before parsing.
@@ -116,20 +120,19 @@ pub fn import_files(
         .map_err(|e| ApiError::new(Code::NotFound, format!("cannot import: {e}")))?;
     let now = ctx.now();
     let data_dir = ctx.data_dir().to_path_buf();
-    let mut store = ctx.store();
-    let account_id = store.write(|tx| {
+    let account_id = ctx.store().write(|tx| {
         let id = accounts::ensure_archive(tx, now)?;
-        for addr in &params.self_addresses {
-            contacts::mark_self(
-                tx,
-                &IdentityRef {
-                    channel: "email".into(),
-                    external_id: addr.trim().to_lowercase(),
-                    handle: None,
-                    display_name: None,
-                },
-                now,
-            )?;
+        // New own addresses also re-derive the mail already stored, as `account self add`
+        // does (one undoable action); addresses already marked change nothing.
+        let own = self_addresses::list(tx.conn())?;
+        let new: Vec<String> = params
+            .self_addresses
+            .iter()
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty() && !own.contains(a))
+            .collect();
+        if !new.is_empty() {
+            self_addresses::change(tx, &new, &[], now)?;
         }
         Ok(id)
     })?;
@@ -156,7 +159,7 @@ pub fn import_files(
         }
         drop(parsed_send);
         write_in_order(
-            &mut store,
+            ctx,
             parsed_recv,
             budget,
             account_id,
@@ -281,7 +284,7 @@ fn parse_chunks(
 /// half of [`IN_FLIGHT_BYTES`], and gives their bytes back to the budget once committed.
 #[allow(clippy::too_many_arguments)]
 fn write_in_order(
-    store: &mut Store,
+    ctx: &Ctx,
     parsed: Receiver<Chunk<Parsed>>,
     budget: &ByteBudget,
     account_id: i64,
@@ -295,28 +298,35 @@ fn write_in_order(
     // Items of the batch that write rows (skipped files do not), and their bytes.
     let mut batch_items = 0usize;
     let mut batch_charge = 0u64;
-    let mut last = (0u64, 0u64);
+    let mut last = Moving::default();
     for chunk in parsed.iter() {
         waiting.insert(chunk.seq, chunk);
         while let Some(chunk) = waiting.remove(&next_seq) {
             next_seq += 1;
-            last = chunk.progress;
+            last.source = chunk.progress;
             for (cost, item) in chunk.items {
                 batch_items += usize::from(!matches!(item, Parsed::Skipped(_)));
                 batch_charge += cost;
+                last.read += u64::from(!matches!(item, Parsed::Skipped(_)));
+                if let Parsed::Message { origin, .. }
+                | Parsed::Failed(ImportFailure { origin, .. }) = &item
+                {
+                    last.current.clone_from(origin);
+                }
                 batch.push(item);
                 if batch_items >= BATCH || batch_charge >= budget.cap / 2 {
-                    store_batch(store, &mut batch, account_id, now, result)?;
+                    // The store is held per batch, so other calls get in between batches.
+                    store_batch(&mut ctx.store(), &mut batch, account_id, now, result)?;
                     budget.give_back(std::mem::take(&mut batch_charge));
                     batch_items = 0;
-                    progress(snapshot(result, last));
                 }
             }
+            progress(snapshot(result, &last));
         }
     }
-    store_batch(store, &mut batch, account_id, now, result)?;
+    store_batch(&mut ctx.store(), &mut batch, account_id, now, result)?;
     budget.give_back(batch_charge);
-    progress(snapshot(result, last));
+    progress(snapshot(result, &last));
     Ok(())
 }
 
@@ -395,8 +405,20 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-fn snapshot(r: &ImportResult, (done, total): (u64, u64)) -> ImportProgress {
+/// What the writer has received so far, for progress.
+#[derive(Default)]
+struct Moving {
+    read: u64,
+    /// The source's (done, total).
+    source: (u64, u64),
+    current: String,
+}
+
+fn snapshot(r: &ImportResult, m: &Moving) -> ImportProgress {
+    let (done, total) = m.source;
     ImportProgress {
+        read: m.read,
+        current: m.current.clone(),
         seen: r.imported + r.duplicates + r.failed.len() as u64,
         imported: r.imported,
         duplicates: r.duplicates,
@@ -465,6 +487,171 @@ fn store_batch(
     result.failed.extend(outcome.failed);
     result.skipped.extend(outcome.skipped);
     Ok(())
+}
+
+/// The summary line every front end shows once an import is done: "Imported 42 messages (17 new
+/// cases, 0 reopened); 3 duplicates skipped; 0 failed." (the files not imported, with their
+/// reasons, are listed apart).
+pub fn summary(r: &ImportResult) -> String {
+    // Files without mail are counted only when there are some.
+    let not_mail = match r.skipped.len() {
+        0 => String::new(),
+        1 => "; 1 file not imported (no mail in it)".to_string(),
+        n => format!("; {n} files not imported (no mail in them)"),
+    };
+    format!(
+        "Imported {} ({} new cases, {} reopened); {} duplicates skipped{not_mail}; {} failed.",
+        crate::plural(r.imported, "message", "messages"),
+        r.cases_created,
+        r.cases_reopened,
+        r.duplicates,
+        r.failed.len()
+    )
+}
+
+// ---- Imports the window runs in the background. ----
+//
+// The window cannot wait on an import of years of mail, so `import_start` runs [`import_files`]
+// on a thread of its own and returns at once with the job's id. Progress reaches the window
+// through the change feed it already listens to (`store-changed` in the desktop app, `/events`
+// under `switchboard serve`): a change of entity `import` with the job's id, at most a few times
+// a second; the window then reads the job with `import_status`. The store is taken per batch,
+// so the window's other calls go on while it runs.
+
+/// One background import: its progress while it runs, then its result and summary or its error.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct ImportJob {
+    pub id: i64,
+    pub running: bool,
+    pub paths: Vec<String>,
+    pub progress: ImportProgress,
+    pub result: Option<ImportResult>,
+    /// [`summary`] of the result.
+    pub summary: Option<String>,
+    /// Why the import stopped, when it could not run to the end.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize, ts_rs::TS)]
+pub struct ImportStartParams {
+    /// .eml and mbox files, Maildir folders, or folders holding them.
+    pub paths: Vec<String>,
+    /// Your own addresses, as `import --self`: mail from them counts as your replies.
+    #[serde(default)]
+    pub self_addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, Serialize, ts_rs::TS)]
+pub struct ImportJobParams {
+    pub id: i64,
+}
+
+/// How often a running job tells the window about its progress, at most.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Starts importing in the background on the active workspace and returns the job at once.
+/// Paths that do not exist are refused here, before anything runs.
+pub fn import_start(app: &Arc<crate::app::App>, p: &ImportStartParams) -> Result<ImportJob> {
+    let paths: Vec<PathBuf> = p
+        .paths
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    if paths.is_empty() {
+        return Err(ApiError::invalid(
+            "choose files or a folder to import (.eml, .mbox or a Maildir folder)",
+        ));
+    }
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(ApiError::new(
+            Code::NotFound,
+            format!(
+                "cannot import {}: no such file or folder",
+                missing.display()
+            ),
+        ));
+    }
+    let job = app.imports().start(p.paths.clone());
+    let params = ImportParams {
+        paths,
+        self_addresses: p.self_addresses.clone(),
+    };
+    let (app2, id) = (app.clone(), job.id);
+    let ctx = app.ctx();
+    let spawned = std::thread::Builder::new()
+        .name("import".into())
+        .spawn(move || {
+            let mut last = std::time::Instant::now();
+            let outcome = import_files(&ctx, &params, &mut |progress| {
+                app2.imports().update(id, |j| j.progress = progress);
+                if last.elapsed() >= PROGRESS_EVERY {
+                    last = std::time::Instant::now();
+                    app2.announce_import(id);
+                }
+            });
+            app2.imports().update(id, |j| {
+                j.running = false;
+                match outcome {
+                    Ok(r) => {
+                        j.summary = Some(summary(&r));
+                        j.result = Some(r);
+                    }
+                    Err(e) => j.error = Some(e.message),
+                }
+            });
+            app2.announce_import(id);
+        });
+    if let Err(e) = spawned {
+        app.imports().update(job.id, |j| {
+            j.running = false;
+            j.error = Some(format!("cannot start the import: {e}"));
+        });
+    }
+    import_status(app, &ImportJobParams { id: job.id })
+}
+
+/// A background import by id, as it is now.
+pub fn import_status(app: &Arc<crate::app::App>, p: &ImportJobParams) -> Result<ImportJob> {
+    app.imports().get(p.id).ok_or_else(|| {
+        ApiError::new(
+            Code::NotFound,
+            format!("no import {} (imports are kept while the app runs)", p.id),
+        )
+    })
+}
+
+/// The background imports of this run of the app.
+#[derive(Debug, Default)]
+pub struct ImportJobs(Mutex<Vec<ImportJob>>);
+
+impl ImportJobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ImportJob>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn start(&self, paths: Vec<String>) -> ImportJob {
+        let mut jobs = self.lock();
+        let job = ImportJob {
+            id: jobs.len() as i64 + 1,
+            running: true,
+            paths,
+            ..ImportJob::default()
+        };
+        jobs.push(job.clone());
+        job
+    }
+
+    fn update(&self, id: i64, f: impl FnOnce(&mut ImportJob)) {
+        if let Some(j) = self.lock().iter_mut().find(|j| j.id == id) {
+            f(j);
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<ImportJob> {
+        self.lock().iter().find(|j| j.id == id).cloned()
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub mod reply;
 pub mod reports;
 pub mod root_cause;
 pub mod rpc;
+pub mod self_address;
 pub mod settings;
 pub mod social_account;
 mod social_reply;

@@ -170,6 +170,9 @@ commands! {
     account_remove: blocking AccountNameParams => Done = adapt::account_remove;
     account_add_email: blocking crate::account::AddEmailParams => crate::account::AccountInfo = crate::account::account_add_email;
     account_add_oauth: blocking crate::oauth_account::AddOAuthAccountParams => crate::oauth_account::AddOAuthAccountResult = crate::oauth_account::account_add_oauth_in_browser;
+    account_self_add: blocking crate::self_address::SelfAddressParams => crate::self_address::SelfAddressChange = crate::self_address::account_self_add;
+    account_self_list: blocking NoParams => crate::self_address::SelfAddressList = crate::self_address::account_self_list;
+    account_self_remove: blocking crate::self_address::SelfAddressParams => crate::self_address::SelfAddressChange = crate::self_address::account_self_remove;
     // alerts
     alerts_ack: blocking crate::alerts::AlertIdParams => crate::alerts::Alert = crate::alerts::alerts_ack;
     alerts_list: blocking crate::alerts::AlertsListParams => crate::alerts::AlertsListResult = crate::alerts::alerts_list;
@@ -219,6 +222,9 @@ commands! {
     // hours
     hours_get: blocking crate::hours::HoursGetParams => crate::hours::ResponseSettings = crate::hours::hours_get;
     hours_set: blocking crate::hours::ResponseSettings => crate::hours::ResponseSettings = crate::hours::hours_set;
+    // import (app-level: runs in the background, reports through the change feed)
+    import_start: app crate::import::ImportStartParams => crate::import::ImportJob = crate::import::import_start;
+    import_status: app crate::import::ImportJobParams => crate::import::ImportJob = crate::import::import_status;
     // mastodon_account
     account_add_mastodon: blocking crate::mastodon_account::AddMastodonAccountParams => crate::mastodon_account::MastodonAccountResult = crate::mastodon_account::account_add_mastodon;
     mastodon_sign_in_begin: blocking crate::mastodon_account::MastodonSignInBeginParams => crate::mastodon_account::MastodonSignInBeginResult = crate::mastodon_account::mastodon_sign_in_begin;

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, Subcommand};
 use switchboard_api::account::{self, AccountInfo, Secret, Security, SyncStatus};
 use switchboard_api::export::iso;
 use switchboard_api::sync::{self as apisync, PassReport, Phase, SyncEvent, WatchParams};
@@ -403,5 +403,65 @@ pub fn run_sync(ctx: &Ctx, a: SyncArgs) -> anyhow::Result<()> {
         r
     })?;
     bar.finish_and_clear();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// switchboard account self add|remove|list
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Subcommand)]
+pub enum SelfCommand {
+    /// Make addresses your own: stored mail from them becomes sent by you (undo takes it back).
+    Add {
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop treating addresses as your own: stored mail from them becomes a customer's.
+    Remove {
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your own addresses, one a line.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run_self(ctx: &Ctx, cmd: SelfCommand) -> anyhow::Result<()> {
+    use switchboard_api::self_address::{self as own, SelfAddressParams};
+    let (r, json) = match cmd {
+        SelfCommand::List { json } => {
+            let r = own::account_self_list(ctx, &Default::default())?;
+            if json {
+                crate::print_json(&r)?;
+            } else if r.addresses.is_empty() {
+                say!("No addresses of your own yet (add one with `account self add ADDRESS`).");
+            } else {
+                for a in &r.addresses {
+                    say!("{a}");
+                }
+            }
+            return Ok(());
+        }
+        SelfCommand::Add { addresses, json } => (
+            own::account_self_add(ctx, &SelfAddressParams { addresses })?,
+            json,
+        ),
+        SelfCommand::Remove { addresses, json } => (
+            own::account_self_remove(ctx, &SelfAddressParams { addresses })?,
+            json,
+        ),
+    };
+    if json {
+        crate::print_json(&r)?;
+    } else {
+        say!("{}", r.summary);
+    }
     Ok(())
 }

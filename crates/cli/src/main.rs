@@ -143,6 +143,9 @@ enum AccountCommand {
     },
     /// Disconnect an account: its secrets are deleted; its messages and cases stay.
     Remove { name: String },
+    /// Your own email addresses: mail from them is yours (sent), all other mail a customer's.
+    #[command(subcommand, name = "self")]
+    Own(commands_account::SelfCommand),
 }
 
 #[derive(Subcommand)]
@@ -497,6 +500,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::Remove { name }) => {
             commands_account::run_remove(&open(&cli.data_dir)?, &name)?
+        }
+        Command::Account(AccountCommand::Own(c)) => {
+            commands_account::run_self(&open(&cli.data_dir)?, c)?
         }
         Command::Sync(a) => commands_account::run_sync(&open(&cli.data_dir)?, a)?,
         Command::Protocol(c) => commands_protocol::run_protocol(&open(&cli.data_dir)?, c)?,

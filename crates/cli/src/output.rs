@@ -167,20 +167,7 @@ pub fn update_import_bar(bar: &ProgressBar, p: &ImportProgress) {
 const SKIPPED_LISTED: usize = 20;
 
 pub fn print_import_summary(r: &ImportResult) {
-    // Files without mail are counted only when there are some, listed below the line.
-    let not_mail = match r.skipped.len() {
-        0 => String::new(),
-        1 => "; 1 file not imported (no mail in it)".to_string(),
-        n => format!("; {n} files not imported (no mail in them)"),
-    };
-    say!(
-        "Imported {} messages ({} new cases, {} reopened); {} duplicates skipped{not_mail}; {} failed.",
-        r.imported,
-        r.cases_created,
-        r.cases_reopened,
-        r.duplicates,
-        r.failed.len()
-    );
+    say!("{}", switchboard_api::import::summary(r));
     for s in r.skipped.iter().take(SKIPPED_LISTED) {
         say!("  not imported: {}: {}", s.origin, s.reason);
     }

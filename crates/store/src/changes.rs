@@ -22,6 +22,8 @@ pub enum Entity {
     SyncState,
     Event,
     Alert,
+    /// A background import's progress (the id is the job's, not a stored row's).
+    Import,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]

@@ -235,6 +235,27 @@ pub fn describe(kind: &str, data: &Value) -> String {
         "root_cause_archive" => format!("root cause {} archived", s(data, "path")),
         "root_cause_unarchive" => format!("root cause {} restored", s(data, "path")),
         "settings" => format!("{} changed", s(data, "what")),
+        "self_addresses" => {
+            let names = |key: &str| {
+                data.get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .filter(|n| !n.is_empty())
+            };
+            let mut parts = Vec::new();
+            if let Some(a) = names("added") {
+                parts.push(format!("{a} added"));
+            }
+            if let Some(r) = names("removed") {
+                parts.push(format!("{r} removed"));
+            }
+            format!("your own addresses changed: {}", parts.join(", "))
+        }
         "sla_breach" => "response target missed".into(),
         "sla_response" => match data.get("late").and_then(Value::as_bool) {
             Some(false) => "answered within the response target".into(),
@@ -537,7 +558,7 @@ fn restored_words(conn: &Connection, e: &HistoryEntry) -> Result<String> {
                 Err(_) => "the root cause is back as it was".into(),
             }
         }
-        "settings" => match d.get("restored").and_then(Value::as_str) {
+        "settings" | "self_addresses" => match d.get("restored").and_then(Value::as_str) {
             Some(words) => words.to_string(),
             None => format!("{} are back as they were", s(d, "what")),
         },

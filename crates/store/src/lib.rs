@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod protocol;
 pub mod reports;
 pub mod search;
+pub mod self_addresses;
 pub mod settings;
 pub mod sla;
 pub mod taxonomy;

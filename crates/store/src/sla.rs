@@ -235,7 +235,11 @@ pub fn arm(tx: &mut Tx<'_>, c: &NewClock<'_>, reopened: bool, now: i64) -> Resul
 }
 
 /// The first outbound message on a case sent at or after `since`.
-fn first_response_since(conn: &Connection, case_id: i64, since: i64) -> Result<Option<i64>> {
+pub(crate) fn first_response_since(
+    conn: &Connection,
+    case_id: i64,
+    since: i64,
+) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached(
             "SELECT min(m.sent_at) FROM case_conversations cc

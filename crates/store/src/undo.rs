@@ -290,6 +290,70 @@ pub fn case_fields(conn: &Connection, case_id: i64, cols: &[&str]) -> Result<Row
         .collect())
 }
 
+/// The inverse of what happened to rows of `table` between two snapshots of the same rows
+/// (each with its `id`): a changed row gets its old values back, checked against the new ones; a
+/// row that appeared is deleted; a row that went is put back. For actions whose effects come
+/// from shared code (a response clock met, a breach recorded) that cannot say its own inverse.
+pub fn diff_ops(table: &str, before: &[Row], after: &[Row]) -> Vec<UndoOp> {
+    let id_of = |r: &Row| r.get("id").and_then(Value::as_i64);
+    let old: BTreeMap<i64, &Row> = before.iter().filter_map(|r| Some((id_of(r)?, r))).collect();
+    let new: BTreeMap<i64, &Row> = after.iter().filter_map(|r| Some((id_of(r)?, r))).collect();
+    let mut ops = Vec::new();
+    for (id, now) in &new {
+        let Some(was) = old.get(id) else {
+            continue;
+        };
+        let (mut fields, mut expect) = (Row::new(), Row::new());
+        for (col, v) in now.iter() {
+            let prior = was.get(col).cloned().unwrap_or(Value::Null);
+            if !same_value(v, &prior) {
+                fields.insert(col.clone(), prior);
+                expect.insert(col.clone(), v.clone());
+            }
+        }
+        if fields.is_empty() {
+            continue;
+        }
+        ops.push(if table == "cases" {
+            UndoOp::SetCaseFields {
+                case_id: *id,
+                fields,
+                expect: Some(expect),
+            }
+        } else {
+            UndoOp::UpdateRows {
+                table: table.into(),
+                id: *id,
+                fields,
+                expect: Some(expect),
+            }
+        });
+    }
+    let added: Vec<i64> = new
+        .keys()
+        .filter(|id| !old.contains_key(id))
+        .copied()
+        .collect();
+    if !added.is_empty() {
+        ops.push(UndoOp::DeleteRows {
+            table: table.into(),
+            ids: added,
+        });
+    }
+    let gone: Vec<Row> = old
+        .iter()
+        .filter(|(id, _)| !new.contains_key(id))
+        .map(|(_, r)| (*r).clone())
+        .collect();
+    if !gone.is_empty() {
+        ops.push(UndoOp::InsertRows {
+            table: table.into(),
+            rows: gone,
+        });
+    }
+    ops
+}
+
 /// Builds a [`Row`] from `(column, value)` pairs.
 pub fn row<const N: usize>(pairs: [(&str, Value); N]) -> Row {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

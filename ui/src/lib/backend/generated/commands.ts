@@ -1,7 +1,7 @@
 // Generated from crates/api/src/rpc.rs by crates/api/tests/bindings.rs. Do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p switchboard-api --test bindings
 
-import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, Alert, AlertIdParams, AlertsListParams, AlertsListResult, AlertsMarkNotifiedParams, AlertsMarkNotifiedResult, AlertsScanParams, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetAutomatedParams, CaseSetAutomatedResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ChannelReport, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, CustomerReport, DemoStartParams, FixReport, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ReportFixParams, ReportRange, ReportRootCausesParams, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RootCauseTrends, RuleIdParams, ScanReport, SearchParams, SearchResult, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
+import type { AccountInfo, AccountNameParams, AddBlueskyParams, AddEmailParams, AddMastodonAccountParams, AddOAuthAccountParams, AddOAuthAccountResult, Alert, AlertIdParams, AlertsListParams, AlertsListResult, AlertsMarkNotifiedParams, AlertsMarkNotifiedResult, AlertsScanParams, CaseAddNoteParams, CaseDetail, CaseHistory, CaseIdParams, CaseInsights, CaseInsightsParams, CaseLabelParams, CaseLinkParams, CaseLogCallParams, CaseLogCallResult, CaseMergeParams, CaseOfflineParams, CaseOfflineResult, CaseSetAutomatedParams, CaseSetAutomatedResult, CaseSetPriorityParams, CaseSetPriorityResult, CaseSetReasonParams, CaseSetReasonResult, CaseSnoozeParams, CaseSnoozeResult, CaseSplitParams, CaseTagRootCauseParams, CaseTimeline, CaseWakeDueResult, ChannelLimits, ChannelLimitsParams, ChannelReport, ContactDetail, ContactFlags, ContactIdParams, ContactMergeOutcome, ContactMergeParams, ContactSetFlagsParams, ContactSplitOutcome, ContactSplitParams, ContactSuggestion, ContactSuggestionsParams, CustomerReport, DemoStartParams, FixReport, FlushReport, FollowUp, FollowupAddParams, FollowupDoneResult, FollowupIdParams, FollowupListParams, FollowupListResult, FollowupMarkNotifiedParams, FollowupMarkNotifiedResult, HoursGetParams, ImportJob, ImportJobParams, ImportStartParams, Label, LabelResult, LinkOutcome, ListCasesParams, ListCasesResult, MastodonAccountResult, MastodonSignInBeginParams, MastodonSignInBeginResult, MastodonSignInFinishParams, MergeOutcome, NoParams, NoteView, OutboxEntry, OutboxFlushParams, OutboxIdParams, OutboxListParams, ProtocolDeleteResult, ProtocolExportParams, ProtocolExportResult, ProtocolImportParams, ProtocolImportResult, ProtocolListParams, ProtocolListResult, ProtocolMoveParams, ProtocolSaveParams, ProtocolSaveResult, ProtocolTestParams, ProtocolTestResult, ReplyParams, ReplyResult, ReportFixParams, ReportRange, ReportRootCausesParams, ResponseSettings, RootCause, RootCauseAddParams, RootCauseArchiveParams, RootCauseMergeOutcome, RootCauseMergeParams, RootCauseMoveParams, RootCauseRenameParams, RootCauseSetStatusParams, RootCauseSetStatusResult, RootCauseTrends, RuleIdParams, ScanReport, SearchParams, SearchResult, SelfAddressChange, SelfAddressList, SelfAddressParams, SetStatusParams, SetStatusResult, Setting, SettingsGetParams, SettingsGetResult, SettingsSetParams, SlaListParams, SlaListResult, SlaSweepParams, SlaSweepResult, SplitOutcome, TagResult, Template, TemplateDeleteParams, TemplateListResult, TemplateNameParams, TemplateRenderParams, TemplateRenderResult, TemplateSaveParams, UndoLastParams, UndoOutcome, WorkspaceStatus } from './types';
 
 /** Every command of the table: `backend.call(name, params)` resolves to `result`. */
 export interface Commands {
@@ -9,6 +9,9 @@ export interface Commands {
   account_remove: { params: AccountNameParams; result: null };
   account_add_email: { params: AddEmailParams; result: AccountInfo };
   account_add_oauth: { params: AddOAuthAccountParams; result: AddOAuthAccountResult };
+  account_self_add: { params: SelfAddressParams; result: SelfAddressChange };
+  account_self_list: { params: NoParams; result: SelfAddressList };
+  account_self_remove: { params: SelfAddressParams; result: SelfAddressChange };
   alerts_ack: { params: AlertIdParams; result: Alert };
   alerts_list: { params: AlertsListParams; result: AlertsListResult };
   alerts_mark_notified: { params: AlertsMarkNotifiedParams; result: AlertsMarkNotifiedResult };
@@ -50,6 +53,8 @@ export interface Commands {
   undo_last: { params: UndoLastParams; result: UndoOutcome };
   hours_get: { params: HoursGetParams; result: ResponseSettings };
   hours_set: { params: ResponseSettings; result: ResponseSettings };
+  import_start: { params: ImportStartParams; result: ImportJob };
+  import_status: { params: ImportJobParams; result: ImportJob };
   account_add_mastodon: { params: AddMastodonAccountParams; result: MastodonAccountResult };
   mastodon_sign_in_begin: { params: MastodonSignInBeginParams; result: MastodonSignInBeginResult };
   mastodon_sign_in_finish: { params: MastodonSignInFinishParams; result: MastodonAccountResult };
@@ -101,6 +106,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'account_remove',
   'account_add_email',
   'account_add_oauth',
+  'account_self_add',
+  'account_self_list',
+  'account_self_remove',
   'alerts_ack',
   'alerts_list',
   'alerts_mark_notified',
@@ -142,6 +150,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'undo_last',
   'hours_get',
   'hours_set',
+  'import_start',
+  'import_status',
   'account_add_mastodon',
   'mastodon_sign_in_begin',
   'mastodon_sign_in_finish',

@@ -742,7 +742,7 @@ count: number, p50_minutes: number | null, p90_minutes: number | null, case_ids:
  */
 export type EarlierCase = { case_id: number, subject: string | null, status: string, channels: Array<string>, first_at: number, last_at: number | null, resolved_at: number | null, };
 
-export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event" | "alert";
+export type Entity = "account" | "contact" | "conversation" | "message" | "case" | "root_cause" | "label" | "note" | "follow_up" | "template" | "protocol_rule" | "outbox" | "sync_state" | "event" | "alert" | "import";
 
 /**
  * A rule that matched, and why.
@@ -895,6 +895,61 @@ export type HoursGetParams = Record<symbol, never>;
  * One address or handle of a contact.
  */
 export type IdentityView = { id: number, channel: string, external_id: string, handle: string | null, display_name: string | null, is_self: boolean, };
+
+export type ImportFailure = { origin: string, reason: string, };
+
+/**
+ * One background import: its progress while it runs, then its result and summary or its error.
+ */
+export type ImportJob = { id: number, running: boolean, paths: Array<string>, progress: ImportProgress, result: ImportResult | null, 
+/**
+ * [`summary`] of the result.
+ */
+summary: string | null, 
+/**
+ * Why the import stopped, when it could not run to the end.
+ */
+error: string | null, };
+
+export type ImportJobParams = { id: number, };
+
+/**
+ * Progress as the import goes: items seen so far, and the source's own (done, total) measure.
+ */
+export type ImportProgress = { 
+/**
+ * Items read and parsed so far (stored or not yet).
+ */
+read: number, 
+/**
+ * Items the writer has dealt with: stored, duplicates and failures.
+ */
+seen: number, imported: number, duplicates: number, skipped: number, failed: number, done: number, total: number, 
+/**
+ * The file (or mbox message) read last.
+ */
+current: string, };
+
+export type ImportResult = { imported: number, duplicates: number, 
+/**
+ * Files and folders not imported because they hold no message, in the order found.
+ */
+skipped: Array<ImportSkipped>, failed: Array<ImportFailure>, cases_created: number, cases_reopened: number, };
+
+/**
+ * A file or folder under the import paths that holds nothing to import, and why.
+ */
+export type ImportSkipped = { origin: string, reason: string, };
+
+export type ImportStartParams = { 
+/**
+ * .eml and mbox files, Maildir folders, or folders holding them.
+ */
+paths: Array<string>, 
+/**
+ * Your own addresses, as `import --self`: mail from them counts as your replies.
+ */
+self_addresses: Array<string>, };
 
 export type ItemOutcome = { id: number, class: string, error: string, };
 
@@ -1473,6 +1528,39 @@ export type SearchParams = { query: string, order: SearchOrder, limit: number, }
 export type SearchResult = { query: string, hits: Array<SearchHit>, };
 
 export type Security = "tls" | "starttls";
+
+/**
+ * What adding or removing own addresses did to the stored mail.
+ */
+export type SelfAddressChange = { 
+/**
+ * The own addresses now.
+ */
+addresses: Array<string>, added: Array<string>, removed: Array<string>, 
+/**
+ * Stored messages now read as sent by you, and ones now read as from a customer.
+ */
+now_outbound: number, now_inbound: number, 
+/**
+ * Conversations and cases holding them.
+ */
+conversations: number, cases: number, 
+/**
+ * In words: "3 addresses; 42 messages now marked sent by you in 17 conversations".
+ */
+summary: string, };
+
+export type SelfAddressList = { 
+/**
+ * Sorted, lowercased.
+ */
+addresses: Array<string>, };
+
+export type SelfAddressParams = { 
+/**
+ * Email addresses; case and surrounding spaces do not matter.
+ */
+addresses: Array<string>, };
 
 export type SetStatusParams = { case_id: number, status: string, 
 /**
