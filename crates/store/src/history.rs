@@ -326,12 +326,24 @@ pub fn undo_last(
     if let Some(c) = case_id {
         crate::cases::ensure_case(tx.conn(), c)?;
     }
-    let scope = match case_id {
-        Some(c) => format!("on case {c}"),
-        None => "yet".into(),
+    let primary = match last_action(tx.conn(), case_id)? {
+        Some(p) => p,
+        None => {
+            // After a run of undos the stack is empty, not "not yet" used.
+            let undone_before: bool = tx.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE kind = 'undo')",
+                [],
+                |r| r.get(0),
+            )?;
+            return Err(StoreError::Conflict(match (case_id, undone_before) {
+                (Some(c), _) => format!("nothing to undo on case {c}"),
+                (None, true) => {
+                    "nothing to undo any more: the earlier changes have been undone".into()
+                }
+                (None, false) => "nothing to undo yet".into(),
+            }));
+        }
     };
-    let primary = last_action(tx.conn(), case_id)?
-        .ok_or_else(|| StoreError::Conflict(format!("nothing to undo {scope}")))?;
     if primary.undone_by.is_some() {
         return Err(StoreError::Conflict(format!(
             "the last action ({}) was already undone",

@@ -339,6 +339,25 @@ fn nothing_to_undo_is_a_clear_conflict() {
 }
 
 #[test]
+fn after_undoing_everything_undo_says_nothing_is_left() {
+    let (_d, mut store) = open();
+    let cases = layout(&mut store, &[1], &[0]);
+    store
+        .write(|tx| switchboard_store::cases::add_note(tx, cases[0], "n", "user", T0 + HOUR))
+        .unwrap();
+    store
+        .write(|tx| history::undo_last(tx, None, "user", T0 + 2 * HOUR))
+        .unwrap();
+    let err = store
+        .write(|tx| history::undo_last(tx, None, "user", T0 + 3 * HOUR))
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.starts_with("nothing to undo any more")),
+        "{err}"
+    );
+}
+
+#[test]
 fn timeline_interleaves_messages_notes_and_events() {
     let (_d, mut store) = open();
     let cases = layout(&mut store, &[2], &[1]);
