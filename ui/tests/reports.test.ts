@@ -7,6 +7,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { createMockBackend } from '../src/lib/backend/mock';
 import ReportsScreen from '../src/lib/reports/ReportsScreen.svelte';
 import {
+  channelLabel,
   digest,
   matrix,
   ratioText,
@@ -193,6 +194,13 @@ describe('report figures', () => {
     expect(m.resolvedOn).toEqual(['email']);
     expect(m.cell('bluesky', 'email').caseIds).toEqual([1, 2]);
     expect(m.cell('email', 'email').caseIds).toEqual([]);
+  });
+
+  it('names a private message on a public network as people say it', () => {
+    expect(channelLabel('bluesky dm')).toBe('Bluesky DM');
+    expect(channelLabel('mastodon dm')).toBe('Mastodon DM');
+    expect(channelLabel('bluesky')).toBe('Bluesky');
+    expect(channelLabel('email')).toBe('Email');
   });
 
   it('writes CSV that a spreadsheet reads safely', () => {

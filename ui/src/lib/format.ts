@@ -27,7 +27,14 @@ const CHANNEL_LABELS: Record<string, string> = {
   x: 'X',
 };
 
+/** A channel's name for people; a place such as `bluesky dm` (a private message on a public
+ * network, see the reports) reads "Bluesky DM". */
 export function channelLabel(ch: string): string {
+  const dm = / dm$/.exec(ch);
+  if (dm) {
+    const base = ch.slice(0, dm.index);
+    return `${CHANNEL_LABELS[base] ?? base} DM`;
+  }
   return CHANNEL_LABELS[ch] ?? ch;
 }
 
