@@ -201,14 +201,14 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
                     .unwrap_or_default()
             );
             say!(
-                "Before: {} cases in {:.1} weeks ({:.2}/week)",
-                r.before.cases,
+                "Before: {} in {:.1} weeks ({:.2}/week)",
+                api::plural(r.before.cases, "case", "cases"),
                 r.before.weeks,
                 r.before.rate_per_week
             );
             say!(
-                "After:  {} cases in {:.1} weeks ({:.2}/week)",
-                r.after.cases,
+                "After:  {} in {:.1} weeks ({:.2}/week)",
+                api::plural(r.after.cases, "case", "cases"),
                 r.after.weeks,
                 r.after.rate_per_week
             );
@@ -302,10 +302,10 @@ pub fn run_report(ctx: &Ctx, cmd: ReportCommand) -> anyhow::Result<()> {
             }
             say!("Customers {} to {} ({})", r.from, r.to, r.time_zone);
             say!(
-                "{} unique customers, {} cases ({} repeat contacts), {} reopened",
-                r.unique_customers,
-                r.cases.count,
-                r.repeat_cases.count,
+                "{}, {} ({}), {} reopened",
+                api::plural(r.unique_customers, "unique customer", "unique customers"),
+                api::plural(r.cases.count, "case", "cases"),
+                api::plural(r.repeat_cases.count, "repeat contact", "repeat contacts"),
                 r.reopened.count
             );
             if r.repeat_contacts.is_empty() {
