@@ -128,13 +128,18 @@ try {
   await page.locator('a[data-screen="reports"]').click();
   await page.getByTestId('digest').waitFor({ timeout: 60_000 });
   const digestMs = performance.now() - r0;
+  console.log(`  Reports screen: digest interactive ${digestMs.toFixed(0)} ms (budget < 500 ms)`);
   const c0 = performance.now();
   await page.getByTestId('tab-causes').click();
-  await page.getByTestId('chart').first().locator('canvas').waitFor({ timeout: 60_000 });
-  const chartMs = performance.now() - c0;
-  console.log(
-    `  Reports screen: digest interactive ${digestMs.toFixed(0)} ms (budget < 500 ms); trend chart drawn ${chartMs.toFixed(0)} ms after its tab`,
-  );
+  const chart = page.getByTestId('chart').first();
+  try {
+    await chart.locator('canvas').waitFor({ timeout: 30_000 });
+    console.log(`  Reports screen: trend chart drawn ${(performance.now() - c0).toFixed(0)} ms after its tab`);
+  } catch {
+    const shown = (await page.locator('body').innerText().catch(() => '')).slice(0, 600).replace(/\s+/g, ' ');
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
+    console.log(`  Reports screen: no trend chart drawn within 30 s; the tab shows: ${shown}`);
+  }
 } finally {
   await browser.close();
   await server.stop();
