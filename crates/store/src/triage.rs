@@ -27,6 +27,42 @@ fn read_field(tx: &Tx<'_>, case_id: i64, column: &str) -> Result<Option<String>>
         .ok_or_else(|| StoreError::not_found("case", case_id))
 }
 
+/// Writes one text column of a case as the user's undoable action: an event of the column's
+/// name with the value before and after, unless the case already holds `value`. Returns both.
+fn write_text_field(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    column: &'static str,
+    before: Option<String>,
+    value: Option<String>,
+    now: i64,
+) -> Result<(Option<String>, Option<String>)> {
+    if before == value {
+        return Ok((before, value));
+    }
+    tx.conn()
+        .prepare_cached(&format!(
+            "UPDATE cases SET {column} = ?2, updated_at = ?3 WHERE id = ?1"
+        ))?
+        .execute(params![case_id, value, now])?;
+    events::record_undoable(
+        tx,
+        NewEvent {
+            case_id: Some(case_id),
+            at: now,
+            actor: "user",
+            kind: column,
+            data: serde_json::json!({ "from": before, "to": value }),
+        },
+        &UndoOp::SetCaseFields {
+            case_id,
+            fields: undo::row([(column, before.clone().into())]),
+            expect: Some(undo::row([(column, value.clone().into())])),
+        },
+    )?;
+    Ok((before, value))
+}
+
 /// Sets the channel reason: one of [`CHANNEL_REASONS`], optionally followed by free text
 /// (stored as `reason` or `reason: text`). Returns the value before.
 pub fn set_reason(
@@ -53,28 +89,7 @@ pub fn set_reason(
         }
     };
     let before = read_field(tx, case_id, "channel_reason")?;
-    if before == value {
-        return Ok((before, value));
-    }
-    tx.conn()
-        .prepare_cached("UPDATE cases SET channel_reason = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![case_id, value, now])?;
-    events::record_undoable(
-        tx,
-        NewEvent {
-            case_id: Some(case_id),
-            at: now,
-            actor: "user",
-            kind: "channel_reason",
-            data: serde_json::json!({ "from": before, "to": value }),
-        },
-        &UndoOp::SetCaseFields {
-            case_id,
-            fields: undo::row([("channel_reason", before.clone().into())]),
-            expect: Some(undo::row([("channel_reason", value.clone().into())])),
-        },
-    )?;
-    Ok((before, value))
+    write_text_field(tx, case_id, "channel_reason", before, value, now)
 }
 
 /// Sets the priority. Returns the value before.
@@ -144,28 +159,7 @@ pub fn set_automated(
             .optional()?;
         Some(first.unwrap_or_else(|| MARKED_AUTOMATED.to_string()))
     };
-    if before == value {
-        return Ok((before, value));
-    }
-    tx.conn()
-        .prepare_cached("UPDATE cases SET automated = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![case_id, value, now])?;
-    events::record_undoable(
-        tx,
-        NewEvent {
-            case_id: Some(case_id),
-            at: now,
-            actor: "user",
-            kind: "automated",
-            data: serde_json::json!({ "from": before, "to": value }),
-        },
-        &UndoOp::SetCaseFields {
-            case_id,
-            fields: undo::row([("automated", before.clone().into())]),
-            expect: Some(undo::row([("automated", value.clone().into())])),
-        },
-    )?;
-    Ok((before, value))
+    write_text_field(tx, case_id, "automated", before, value, now)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
