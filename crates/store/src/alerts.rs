@@ -197,20 +197,7 @@ pub fn unnotified(conn: &Connection) -> Result<Vec<Alert>> {
 
 /// Records that the user was notified, so each alert notifies once. Returns how many changed.
 pub fn mark_notified(tx: &mut Tx<'_>, ids: &[i64], now: i64) -> Result<usize> {
-    let mut n = 0;
-    for &id in ids {
-        let changed = tx
-            .conn()
-            .prepare_cached(
-                "UPDATE alerts SET notified_at = ?2 WHERE id = ?1 AND notified_at IS NULL",
-            )?
-            .execute(params![id, now])?;
-        if changed > 0 {
-            tx.changed(Entity::Alert, id);
-            n += changed;
-        }
-    }
-    Ok(n)
+    tx.mark_notified_once("alerts", Entity::Alert, ids, now)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,22 +230,26 @@ fn save_total(conn: &Connection, c: &Counter, vocabulary: usize) -> Result<()> {
     Ok(())
 }
 
+/// A term's counter from the columns `day, today, base, days, last_alert_day` of `alert_terms`,
+/// starting at column `at`.
+fn term_state(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<TermState> {
+    Ok(TermState {
+        counter: Counter {
+            day: r.get(at)?,
+            today: r.get(at + 1)?,
+            base: r.get(at + 2)?,
+            days: r.get(at + 3)?,
+        },
+        last_alert_day: r.get(at + 4)?,
+    })
+}
+
 fn load_term(conn: &Connection, term: &str) -> Result<Option<TermState>> {
     Ok(conn
         .prepare_cached(
             "SELECT day, today, base, days, last_alert_day FROM alert_terms WHERE term = ?1",
         )?
-        .query_row([term], |r| {
-            Ok(TermState {
-                counter: Counter {
-                    day: r.get(0)?,
-                    today: r.get(1)?,
-                    base: r.get(2)?,
-                    days: r.get(3)?,
-                },
-                last_alert_day: r.get(4)?,
-            })
-        })
+        .query_row([term], |r| term_state(r, 0))
         .optional()?)
 }
 
@@ -369,20 +360,7 @@ fn prune(conn: &Connection, params: &Params, day: i64) -> Result<usize> {
         .prepare_cached(
             "SELECT term, day, today, base, days, last_alert_day FROM alert_terms WHERE day < ?1",
         )?
-        .query_map([day - 1], |r| {
-            Ok((
-                r.get(0)?,
-                TermState {
-                    counter: Counter {
-                        day: r.get(1)?,
-                        today: r.get(2)?,
-                        base: r.get(3)?,
-                        days: r.get(4)?,
-                    },
-                    last_alert_day: r.get(5)?,
-                },
-            ))
-        })?
+        .query_map([day - 1], |r| Ok((r.get(0)?, term_state(r, 1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut n = 0;
     for (term, s) in stale {

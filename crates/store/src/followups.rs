@@ -183,18 +183,5 @@ pub fn due_unnotified(conn: &Connection, now: i64) -> Result<Vec<FollowUp>> {
 /// Records that the user was notified, so each reminder notifies once. Unknown ids are ignored
 /// (a reminder deleted between listing and notifying). Returns how many were marked.
 pub fn mark_notified(tx: &mut Tx<'_>, ids: &[i64], now: i64) -> Result<usize> {
-    let mut n = 0;
-    for &id in ids {
-        let changed = tx
-            .conn()
-            .prepare_cached(
-                "UPDATE follow_ups SET notified_at = ?2 WHERE id = ?1 AND notified_at IS NULL",
-            )?
-            .execute(params![id, now])?;
-        if changed > 0 {
-            tx.changed(Entity::FollowUp, id);
-            n += changed;
-        }
-    }
-    Ok(n)
+    tx.mark_notified_once("follow_ups", Entity::FollowUp, ids, now)
 }

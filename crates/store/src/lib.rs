@@ -86,6 +86,32 @@ impl<'a> Tx<'a> {
         self.fts_pending.push(search_rowid);
     }
 
+    /// Sets `notified_at` on the rows `ids` of `table` that were not notified yet, so that each
+    /// (a reminder, an alert) raises one desktop notification. Unknown ids are ignored (a row
+    /// deleted between listing and notifying). Returns how many were marked.
+    pub(crate) fn mark_notified_once(
+        &mut self,
+        table: &'static str,
+        entity: Entity,
+        ids: &[i64],
+        now: i64,
+    ) -> Result<usize> {
+        let mut n = 0;
+        for &id in ids {
+            let changed = self
+                .tx
+                .prepare_cached(&format!(
+                    "UPDATE {table} SET notified_at = ?2 WHERE id = ?1 AND notified_at IS NULL"
+                ))?
+                .execute(rusqlite::params![id, now])?;
+            if changed > 0 {
+                self.changed(entity, id);
+                n += changed;
+            }
+        }
+        Ok(n)
+    }
+
     /// Runs `f` inside a savepoint: on `Err` only what `f` wrote is undone and the surrounding
     /// transaction carries on (one bad item in a batch must not take the batch down with it).
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'a>) -> Result<T>) -> Result<T> {
