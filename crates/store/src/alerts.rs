@@ -580,20 +580,15 @@ fn daily_counts(
     to: i64,
 ) -> Result<HashMap<i64, u32>> {
     let (lo, hi) = (day_start_of(tz, from), day_start_of(tz, to + 1));
-    let mut stmt = match cause {
-        None => conn.prepare_cached(
-            "SELECT created_at FROM cases
-              WHERE created_at >= ?1 AND created_at < ?2 AND merged_into IS NULL AND ?3 IS NULL",
-        )?,
-        Some(_) => conn.prepare_cached(
-            "SELECT c.created_at FROM cases c
-              WHERE c.created_at >= ?1 AND c.created_at < ?2 AND c.merged_into IS NULL
-                AND EXISTS (SELECT 1 FROM case_root_causes crc
-                             WHERE crc.case_id = c.id
-                               AND (crc.root_cause_id = ?3 OR crc.root_cause_id IN
-                                     (SELECT id FROM root_causes WHERE parent_id = ?3)))",
-        )?,
-    };
+    // `?3` NULL: every case; else those tagged with the cause or one of its children.
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.created_at FROM cases c
+          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND c.merged_into IS NULL
+            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM case_root_causes crc
+                                        WHERE crc.case_id = c.id
+                                          AND (crc.root_cause_id = ?3 OR crc.root_cause_id IN
+                                                (SELECT id FROM root_causes WHERE parent_id = ?3))))",
+    )?;
     let mut counts: HashMap<i64, u32> = HashMap::new();
     let mut rows = stmt.query(params![lo, hi, cause])?;
     while let Some(r) = rows.next()? {
