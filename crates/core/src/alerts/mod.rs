@@ -24,8 +24,9 @@
 //! family-wise rate is at most about one false alarm per 100 days per detector; the benchmark
 //! (`switchboard-bench alerts`) measures the realised rate on flat synthetic histories.
 //!
-//! Everything here is a pure function of its inputs; days are UTC days of the message or case
-//! date (`at / 86_400_000`), never of the wall clock.
+//! Everything here is a pure function of its inputs; days are the local calendar days (in
+//! [`Params::tz`], the workspace's time zone) of the message or case date, never of the wall
+//! clock.
 
 pub mod poisson;
 pub mod text;
